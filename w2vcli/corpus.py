@@ -1,0 +1,94 @@
+"""Corpus bytes -> tokens, the way word2vec.c's ReadWord splits them.
+
+Words are kept as raw bytes (no decoding), so any encoding, including invalid
+UTF-8, trains exactly as the C tool would. The rules:
+
+- space, tab and newline separate words; carriage returns are dropped
+  (so Windows line endings are harmless); NUL bytes also separate words;
+- every newline is a token ``</s>`` that ends a sentence;
+- a word longer than 99 bytes is cut to 99 as word2vec.c does (it keeps the
+  first 98 bytes and the last byte).
+"""
+
+import bz2
+import gzip
+import lzma
+import os
+import sys
+import zlib
+from typing import BinaryIO, Iterator
+
+from .errors import W2VError
+
+EOS = b"</s>"  # as word2vec.c: the sentence-end token, always vocabulary entry 0
+MAX_WORD_BYTES = 99  # as word2vec.c: MAX_STRING 100 including the terminating NUL
+BLOCK_BYTES = 16 << 20  # read this much at a time: bounded memory, few Python calls
+
+_SEPARATORS = bytes.maketrans(b"\t\x00", b"  ")
+_OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open, ".lzma": lzma.open}
+
+
+def open_corpus(path: str) -> BinaryIO:
+    """Open a corpus for binary reading: a path, a compressed path, or '-' for stdin."""
+    if path == "-":
+        return sys.stdin.buffer
+    if os.path.isdir(path):
+        raise W2VError(f"corpus {path} is a directory, not a file")
+    opener = _OPENERS.get(os.path.splitext(path)[1].lower(), open)
+    try:
+        return opener(path, "rb")
+    except FileNotFoundError:
+        raise W2VError(f"corpus {path} not found") from None
+    except OSError as e:
+        raise W2VError(f"cannot read corpus {path}: {e.strerror or e}") from None
+
+
+def tokenize(block: bytes) -> list[bytes]:
+    """Split a block of complete words into tokens (``</s>`` for each newline)."""
+    block = block.translate(_SEPARATORS, b"\r").replace(b"\n", b" " + EOS + b" ")
+    words = list(filter(None, block.split(b" ")))
+    if words and max(map(len, words)) > MAX_WORD_BYTES:
+        words = [_truncate(w) for w in words]
+    return words
+
+
+def _truncate(word: bytes) -> bytes:
+    # word2vec.c overwrites its last buffer slot with each further byte
+    if len(word) <= MAX_WORD_BYTES:
+        return word
+    return word[: MAX_WORD_BYTES - 1] + word[-1:]
+
+
+def _last_separator(block: bytes) -> int:
+    return max(block.rfind(b" "), block.rfind(b"\n"), block.rfind(b"\t"), block.rfind(b"\x00"))
+
+
+def read_blocks(stream: BinaryIO, block_bytes: int = BLOCK_BYTES) -> Iterator[bytes]:
+    """Yield blocks that end on a word boundary, so no word is split between two blocks."""
+    carry = b""
+    try:
+        while True:
+            chunk = stream.read(block_bytes)
+            if not chunk:
+                break
+            block = carry + chunk
+            cut = _last_separator(block)
+            if cut < 0:
+                # one word longer than a block: only its first 98 bytes and last byte matter
+                carry = _truncate(block)
+                continue
+            carry = block[cut + 1 :]
+            yield block[: cut + 1]
+    except (OSError, EOFError, lzma.LZMAError, zlib.error) as e:
+        raise W2VError(f"cannot read corpus: {e}") from None
+    if carry:
+        yield carry
+
+
+def iter_tokens(stream: BinaryIO, block_bytes: int = BLOCK_BYTES) -> Iterator[list[bytes]]:
+    """Token lists, one per block of the stream."""
+    for block in read_blocks(stream, block_bytes):
+        words = tokenize(block)
+        if words:
+            yield words
+

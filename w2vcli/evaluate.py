@@ -1,0 +1,171 @@
+"""Standard intrinsic evaluations: word analogies (word2vec.c's compute-accuracy protocol)
+and word-pair similarity (Spearman correlation with human scores)."""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .errors import W2VError
+from .vectors import Vectors
+
+SEMANTIC_SECTIONS = 5  # as compute-accuracy.c: the first five sections of questions-words are semantic
+
+
+@dataclass
+class Section:
+    name: str
+    correct: int = 0
+    seen: int = 0  # questions whose four words are all in the restricted vocabulary
+    total: int = 0
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / self.seen if self.seen else 0.0
+
+
+@dataclass
+class AnalogyResult:
+    sections: list[Section] = field(default_factory=list)
+
+    def _sum(self, sections) -> Section:
+        s = Section("")
+        for x in sections:
+            s.correct, s.seen, s.total = s.correct + x.correct, s.seen + x.seen, s.total + x.total
+        return s
+
+    @property
+    def overall(self) -> Section:
+        return self._sum(self.sections)
+
+    @property
+    def semantic(self) -> Section:
+        return self._sum(self.sections[:SEMANTIC_SECTIONS])
+
+    @property
+    def syntactic(self) -> Section:
+        return self._sum(self.sections[SEMANTIC_SECTIONS:])
+
+
+def _ascii_upper(word: str) -> str:
+    # compute-accuracy.c applies C's toupper byte by byte: ASCII letters only
+    return word.translate(_UPPER)
+
+
+_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+def _read_lines(path: str) -> list[str]:
+    try:
+        with open(path, "rb") as f:
+            return f.read().decode("utf-8", "surrogateescape").splitlines()
+    except FileNotFoundError:
+        raise W2VError(f"evaluation file {path} not found") from None
+    except OSError as e:
+        raise W2VError(f"cannot read evaluation file {path}: {e.strerror or e}") from None
+
+
+def analogies(vectors: Vectors, path: str, restrict: int = 30_000, case_fold: bool = True) -> AnalogyResult:
+    """Accuracy on a questions-words file, as compute-accuracy.c: vocabulary cut to the first
+    ``restrict`` words, words upper-cased, question d = argmax cos(x, b - a + c) over x not in
+    {a, b, c}; a question with a word outside the vocabulary is skipped (counted in total only)."""
+    n = min(restrict, len(vectors)) if restrict else len(vectors)
+    unit = vectors.unit[:n]
+    fold = _ascii_upper if case_fold else (lambda w: w)
+    index: dict[str, int] = {}
+    for i, w in enumerate(vectors.words[:n]):
+        index.setdefault(fold(w), i)
+    result = AnalogyResult()
+    questions: list[tuple[int, int, int, int]] = []
+
+    def close_section():
+        if result.sections:
+            _score(result.sections[-1], questions, unit)
+        questions.clear()
+
+    for lineno, line in enumerate(_read_lines(path), 1):
+        fields = line.split()
+        if not fields:
+            continue
+        if fields[0] == ":":
+            close_section()
+            result.sections.append(Section(" ".join(fields[1:])))
+            continue
+        if len(fields) != 4:
+            raise W2VError(f"{path}:{lineno}: an analogy question needs 4 words, got {len(fields)}")
+        if not result.sections:
+            result.sections.append(Section("(unnamed)"))
+        result.sections[-1].total += 1
+        ids = [index.get(fold(w), -1) for w in fields]
+        if min(ids) >= 0:
+            questions.append(tuple(ids))
+    close_section()
+    return result
+
+
+def _score(section: Section, questions: list, unit: np.ndarray, batch: int = 2048) -> None:
+    section.seen += len(questions)
+    for start in range(0, len(questions), batch):
+        q = np.array(questions[start : start + batch], dtype=np.int64)
+        scores = (unit[q[:, 1]] - unit[q[:, 0]] + unit[q[:, 2]]) @ unit.T
+        rows = np.arange(len(q))
+        for k in range(3):
+            scores[rows, q[:, k]] = -np.inf
+        best = scores.argmax(axis=1)
+        # compute-accuracy.c starts its search at similarity 0: a non-positive best is no answer
+        section.correct += int(np.sum((best == q[:, 3]) & (scores[rows, best] > 0)))
+
+
+@dataclass
+class PairsResult:
+    spearman: float
+    pairs: int  # pairs scored
+    oov: int  # pairs skipped for an unknown word
+
+
+def word_pairs(vectors: Vectors, path: str, restrict: int = 300_000, case_fold: bool = True) -> PairsResult:
+    """Spearman correlation between human similarity scores and cosine similarity."""
+    n = min(restrict, len(vectors)) if restrict else len(vectors)
+    fold = _ascii_upper if case_fold else (lambda w: w)
+    index: dict[str, int] = {}
+    for i, w in enumerate(vectors.words[:n]):
+        index.setdefault(fold(w), i)
+    human, model, oov = [], [], 0
+    for lineno, line in enumerate(_read_lines(path), 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        fields = line.split("\t") if "\t" in line else line.split()
+        if len(fields) < 3:
+            raise W2VError(f"{path}:{lineno}: expected 'word1 word2 score'")
+        try:
+            score = float(fields[2])
+        except ValueError:
+            if lineno == 1:
+                continue  # a header row
+            raise W2VError(f"{path}:{lineno}: the score {fields[2]!r} is not a number") from None
+        a, b = index.get(fold(fields[0].strip()), -1), index.get(fold(fields[1].strip()), -1)
+        if a < 0 or b < 0:
+            oov += 1
+            continue
+        human.append(score)
+        model.append(float(vectors.unit[a] @ vectors.unit[b]))
+    if len(human) < 2:
+        raise W2VError(f"{path}: fewer than two pairs have both words in the vocabulary")
+    return PairsResult(spearman(np.array(human), np.array(model)), len(human), oov)
+
+
+def spearman(x: np.ndarray, y: np.ndarray) -> float:
+    """Spearman's rho: Pearson correlation of ranks, ties sharing their average rank."""
+    rx, ry = _ranks(x), _ranks(y)
+    rx, ry = rx - rx.mean(), ry - ry.mean()
+    denom = np.sqrt((rx**2).sum() * (ry**2).sum())
+    return float((rx * ry).sum() / denom) if denom > 0 else 0.0
+
+
+def _ranks(x: np.ndarray) -> np.ndarray:
+    order = np.argsort(x, kind="stable")
+    ranks = np.empty(len(x))
+    ranks[order] = np.arange(1, len(x) + 1)
+    values, inverse = np.unique(x, return_inverse=True)
+    sums = np.bincount(inverse, weights=ranks)
+    counts = np.bincount(inverse)
+    return (sums / counts)[inverse]

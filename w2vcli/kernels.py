@@ -1,0 +1,214 @@
+"""The Numba training kernels: skip-gram and CBOW, each with negative sampling and/or
+hierarchical softmax, as word2vec.c's TrainModelThread. Plain loops over arrays and
+scalars, no Python objects, so they run without the GIL and threads update the shared
+matrices Hogwild-style (no locks).
+
+A kernel trains on one slice of the id stream and returns how many tokens it read.
+Ids index the vocabulary; id 0 is ``</s>`` and ends a sentence.
+"""
+
+import numpy as np
+from numba import njit
+
+from .tables import EXP_TABLE_SIZE, MAX_EXP
+
+MAX_SENTENCE = 1000  # as word2vec.c: sentences (and newline-free corpora) are cut every 1000 kept words
+EXP_SCALE = EXP_TABLE_SIZE // MAX_EXP // 2  # as word2vec.c, integer division: 83
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)  # splitmix64 constants (Steele, Lea, Flood 2014)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+_S27, _S30, _S31, _S32, _S40 = np.uint64(27), np.uint64(30), np.uint64(31), np.uint64(32), np.uint64(40)
+_LOW32 = np.uint64(0xFFFFFFFF)
+_TO_UNIT32 = 1.0 / 4294967296.0
+_TO_UNIT24 = 1.0 / 16777216.0
+
+_FAST = dict(nogil=True, fastmath=True, cache=True)
+_INLINE = dict(fastmath=True, inline="always")
+
+
+@njit(**_INLINE)
+def _rand(state):
+    """splitmix64: returns (next state, 64 random bits)."""
+    state = state + _GOLDEN
+    z = (state ^ (state >> _S30)) * _MIX1
+    z = (z ^ (z >> _S27)) * _MIX2
+    return state, z ^ (z >> _S31)
+
+
+@njit(**_INLINE)
+def _below(r, n):
+    """A number in [0, n) from the high 32 bits of r (multiply-shift, no division)."""
+    return np.int64(((r >> _S32) * np.uint64(n)) >> _S32)
+
+
+@njit(**_INLINE)
+def _alpha(alpha0, min_alpha, done, total):
+    """Linear decay over all epochs, floored at min_alpha (as word2vec.c: alpha0 * 1e-4)."""
+    return np.float32(max(alpha0 * (1.0 - done / (total + 1.0)), min_alpha))
+
+
+@njit(**_INLINE)
+def _read_sentence(ids, pos, sen, keep, state):
+    """Copy the next sentence of ids[pos:] into sen, dropping subsampled words.
+
+    Returns (length, next pos, rng state). A sentence ends at </s>, at the end
+    of ids, or after MAX_SENTENCE kept words.
+    """
+    length = 0
+    while pos < len(ids):
+        w = ids[pos]
+        pos += 1
+        if w == 0:
+            break
+        if keep[w] < 1.0:  # subsampling: keep with probability (sqrt(f/s) + 1) * s/f
+            state, r = _rand(state)
+            if keep[w] < (r >> _S40) * _TO_UNIT24:
+                continue
+        sen[length] = w
+        length += 1
+        if length == MAX_SENTENCE:
+            break
+    return length, pos, state
+
+
+@njit(**_INLINE)
+def _negative(h, word, grad, out, prob, alias, negative, sig, alpha, state):
+    """Negative sampling: pull out[word] towards h, push `negative` noise rows away.
+
+    Accumulates h's gradient in grad; returns the rng state.
+    """
+    dim = h.shape[0]
+    for d in range(negative + 1):
+        if d == 0:
+            target = word
+            label = np.float32(1.0)
+        else:
+            state, r = _rand(state)
+            target = _below(r, len(prob))  # Vose alias draw from unigram^0.75
+            if (r & _LOW32) * _TO_UNIT32 >= prob[target]:
+                target = alias[target]
+            if target == 0:  # as word2vec.c: </s> is never a negative
+                target = 1 + _below(r * _GOLDEN, len(prob) - 1)
+            if target == word:
+                continue
+            label = np.float32(0.0)
+        f = np.float32(0.0)
+        for c in range(dim):
+            f += h[c] * out[target, c]
+        if f > MAX_EXP:
+            g = (label - np.float32(1.0)) * alpha
+        elif f < -MAX_EXP:
+            g = label * alpha
+        else:
+            g = (label - sig[int((f + MAX_EXP) * EXP_SCALE)]) * alpha
+        for c in range(dim):
+            grad[c] += g * out[target, c]
+            out[target, c] += g * h[c]
+    return state
+
+
+@njit(**_INLINE)
+def _hierarchical(h, word, grad, out, points, codes, codelens, sig, alpha):
+    """Hierarchical softmax: one logistic step per inner node on word's Huffman path."""
+    dim = h.shape[0]
+    for d in range(codelens[word]):
+        node = points[word, d]
+        f = np.float32(0.0)
+        for c in range(dim):
+            f += h[c] * out[node, c]
+        if f <= -MAX_EXP or f >= MAX_EXP:  # as word2vec.c: saturated nodes are skipped
+            continue
+        g = (np.float32(1.0) - codes[word, d] - sig[int((f + MAX_EXP) * EXP_SCALE)]) * alpha
+        for c in range(dim):
+            grad[c] += g * out[node, c]
+            out[node, c] += g * h[c]
+
+
+@njit(**_FAST)
+def train_skipgram(ids, syn0, syn1neg, syn1, prob, alias, points, codes, codelens, keep, sig,
+                   window, negative, hs, alpha0, min_alpha, done_before, done_scale, total, rng):
+    """Skip-gram over ids: each context word's input row learns to predict the centre word."""
+    dim = syn0.shape[1]
+    sen = np.empty(MAX_SENTENCE, np.int32)
+    grad = np.empty(dim, np.float32)
+    state = rng[0]
+    pos = 0
+    while pos < len(ids):
+        alpha = _alpha(alpha0, min_alpha, done_before + pos * done_scale, total)
+        length, pos, state = _read_sentence(ids, pos, sen, keep, state)
+        for i in range(length):
+            word = sen[i]
+            state, r = _rand(state)
+            span = window - _below(r, window)  # random window shrink: 1 .. window
+            for j in range(max(i - span, 0), min(i + span + 1, length)):
+                if j == i:
+                    continue
+                ctx = sen[j]
+                h = syn0[ctx]
+                grad[:] = 0.0
+                if hs:
+                    _hierarchical(h, word, grad, syn1, points, codes, codelens, sig, alpha)
+                if negative > 0:
+                    state = _negative(h, word, grad, syn1neg, prob, alias, negative, sig, alpha, state)
+                for c in range(dim):
+                    h[c] += grad[c]
+    rng[0] = state
+    return pos
+
+
+@njit(**_FAST)
+def train_cbow(ids, syn0, syn1neg, syn1, prob, alias, points, codes, codelens, keep, sig,
+               window, negative, hs, cbow_mean, alpha0, min_alpha, done_before, done_scale, total, rng):
+    """CBOW over ids: the mean (or sum) of the context rows learns to predict the centre word."""
+    dim = syn0.shape[1]
+    sen = np.empty(MAX_SENTENCE, np.int32)
+    grad = np.empty(dim, np.float32)
+    neu1 = np.empty(dim, np.float32)
+    state = rng[0]
+    pos = 0
+    while pos < len(ids):
+        alpha = _alpha(alpha0, min_alpha, done_before + pos * done_scale, total)
+        length, pos, state = _read_sentence(ids, pos, sen, keep, state)
+        for i in range(length):
+            word = sen[i]
+            state, r = _rand(state)
+            span = window - _below(r, window)
+            lo, hi = max(i - span, 0), min(i + span + 1, length)
+            if hi - lo < 2:
+                continue  # no context word
+            neu1[:] = 0.0
+            for j in range(lo, hi):
+                if j != i:
+                    for c in range(dim):
+                        neu1[c] += syn0[sen[j], c]
+            inv = np.float32(1.0 / (hi - lo - 1))
+            if cbow_mean:
+                for c in range(dim):
+                    neu1[c] *= inv
+            grad[:] = 0.0
+            if hs:
+                _hierarchical(neu1, word, grad, syn1, points, codes, codelens, sig, alpha)
+            if negative > 0:
+                state = _negative(neu1, word, grad, syn1neg, prob, alias, negative, sig, alpha, state)
+            if not cbow_mean:  # summed context: spread the error over its words (as gensim)
+                for c in range(dim):
+                    grad[c] *= inv
+            for j in range(lo, hi):
+                if j != i:
+                    for c in range(dim):
+                        syn0[sen[j], c] += grad[c]
+    rng[0] = state
+    return pos
+
+
+@njit(cache=True)
+def random_rows(rows, dim, seed):
+    """Initial input vectors: uniform in [-0.5, 0.5) / dim, as word2vec.c's InitNet."""
+    out = np.empty((rows, dim), np.float32)
+    state = np.uint64(seed)
+    for i in range(rows):
+        for c in range(dim):
+            state, r = _rand(state)
+            out[i, c] = ((r >> _S40) * _TO_UNIT24 - 0.5) / dim
+    return out

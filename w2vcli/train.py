@@ -1,0 +1,202 @@
+"""Training: wires vocabulary, tables and kernels, runs Hogwild threads, schedules the learning rate."""
+
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from . import kernels
+from .errors import UsageError, W2VError
+from .tables import HuffmanTree, NegativeSampler, keep_probabilities, sigmoid_table
+from .vocab import MAX_VOCAB, EncodedCorpus
+
+CHUNK_TOKENS = 100_000  # a kernel call's share of the corpus: ~0.1 s, so progress and Ctrl-C stay responsive
+
+
+def default_threads() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return max(1, os.cpu_count() or 1)
+
+
+@dataclass
+class TrainConfig:
+    model: str = "skipgram"  # or "cbow"
+    dim: int = 100  # as word2vec.c: -size 100
+    window: int = 5  # as word2vec.c
+    negative: int = 5  # as word2vec.c
+    hs: bool = False  # as word2vec.c: -hs 0
+    sample: float = 1e-3  # as word2vec.c
+    epochs: int = 5  # as word2vec.c: -iter 5
+    min_count: int = 5  # as word2vec.c
+    alpha: float | None = None  # as word2vec.c: 0.025 for skip-gram, 0.05 for CBOW
+    min_alpha: float | None = None  # as word2vec.c: alpha * 1e-4
+    threads: int = field(default_factory=default_threads)
+    max_vocab: int = MAX_VOCAB
+    seed: int = 1
+    cbow_mean: bool = True  # as word2vec.c: CBOW averages its context
+
+    @property
+    def start_alpha(self) -> float:
+        if self.alpha is not None:
+            return self.alpha
+        return 0.05 if self.model == "cbow" else 0.025
+
+    @property
+    def end_alpha(self) -> float:
+        return self.min_alpha if self.min_alpha is not None else self.start_alpha * 1e-4
+
+    def validate(self) -> None:
+        checks = [
+            (self.model in ("skipgram", "cbow"), f"--model must be skipgram or cbow, not {self.model!r}"),
+            (1 <= self.dim <= 10_000, f"--dim must be between 1 and 10000, not {self.dim}"),
+            (1 <= self.window <= 1_000, f"--window must be between 1 and 1000, not {self.window}"),
+            (0 <= self.negative <= 1_000, f"--negative must be between 0 and 1000, not {self.negative}"),
+            (self.hs or self.negative > 0, "nothing to train: use --negative N (N > 0), --hs, or both"),
+            (0 <= self.sample < 1, f"--sample must be in [0, 1), not {self.sample}"),
+            (1 <= self.epochs <= 10_000, f"--epochs must be between 1 and 10000, not {self.epochs}"),
+            (self.min_count >= 1, f"--min-count must be at least 1, not {self.min_count}"),
+            (0 < self.start_alpha <= 10, f"--alpha must be in (0, 10], not {self.start_alpha}"),
+            (0 <= self.end_alpha <= self.start_alpha, "--min-alpha must be in [0, alpha]"),
+            (1 <= self.threads <= 256, f"--threads must be between 1 and 256, not {self.threads}"),
+            (self.max_vocab >= 2, f"--max-vocab must be at least 2, not {self.max_vocab}"),
+            (0 <= self.seed < 2**63, f"--seed must be in [0, 2^63), not {self.seed}"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise UsageError(message)
+
+
+@dataclass
+class Model:
+    words: list[bytes]
+    counts: np.ndarray
+    vectors: np.ndarray  # input vectors (syn0): the word vectors
+    context: np.ndarray | None  # output vectors of negative sampling (syn1neg), one row per word
+
+
+@dataclass
+class Progress:
+    done: int  # tokens trained so far, all threads, all epochs
+    total: int
+    alpha: float
+    seconds: float
+
+    @property
+    def fraction(self) -> float:
+        return min(1.0, self.done / self.total) if self.total else 1.0
+
+    @property
+    def words_per_sec(self) -> float:
+        return self.done / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def eta(self) -> float:
+        rate = self.words_per_sec
+        return (self.total - self.done) / rate if rate > 0 else float("inf")
+
+
+class Interrupted(W2VError):
+    def __init__(self):
+        super().__init__("interrupted: training stopped, no output written", exit_code=130)
+
+
+def train(
+    corpus: EncodedCorpus,
+    config: TrainConfig,
+    on_progress: Callable[[Progress], None] | None = None,
+    progress_every: float = 0.5,
+) -> tuple[Model, Progress]:
+    """Train word vectors on an encoded corpus; returns the model and the final Progress."""
+    config.validate()
+    vocab, ids = corpus.vocab, corpus.ids
+    v, dim = len(vocab), config.dim
+    _check_memory(v, dim, config)
+    syn0 = kernels.random_rows(v, dim, config.seed)
+    syn1neg = np.zeros((v if config.negative else 1, dim), np.float32)
+    syn1 = np.zeros((v if config.hs else 1, dim), np.float32)
+    tree = HuffmanTree.from_counts(vocab.counts) if config.hs else HuffmanTree.from_counts(vocab.counts[:1])
+    sampler = NegativeSampler.from_counts(vocab.counts)
+    keep = keep_probabilities(vocab.counts, config.sample)
+    sig = sigmoid_table()
+
+    threads = min(config.threads, max(1, len(ids) // 1000))  # tiny corpora: no point splitting
+    total = config.epochs * len(ids)
+    bounds = np.linspace(0, len(ids), threads + 1).astype(np.int64)
+    done = [0]
+    lock = threading.Lock()
+    stop = threading.Event()
+    errors: list[BaseException] = []
+    alpha0, alpha_end = np.float64(config.start_alpha), np.float64(config.end_alpha)
+
+    def run_kernel(chunk, before, rng):
+        common = (syn0, syn1neg, syn1, sampler.prob, sampler.alias, tree.points, tree.codes, tree.codelens,
+                  keep, sig, config.window, config.negative, config.hs)
+        schedule = (alpha0, alpha_end, before, threads, total, rng)
+        if config.model == "cbow":
+            return kernels.train_cbow(chunk, *common, config.cbow_mean, *schedule)
+        return kernels.train_skipgram(chunk, *common, *schedule)
+
+    def worker(t: int) -> None:
+        part = ids[bounds[t] : bounds[t + 1]]
+        rng = np.array([_thread_seed(config.seed, t)], dtype=np.uint64)
+        try:
+            for _ in range(config.epochs):
+                for start in range(0, len(part), CHUNK_TOKENS):
+                    if stop.is_set():
+                        return
+                    with lock:
+                        before = done[0]
+                    n = run_kernel(part[start : start + CHUNK_TOKENS], before, rng)
+                    with lock:
+                        done[0] += n
+        except BaseException as e:  # surfaced in the main thread
+            errors.append(e)
+            stop.set()
+
+    def snapshot() -> Progress:
+        alpha = max(config.start_alpha * (1 - done[0] / (total + 1)), config.end_alpha)
+        return Progress(done[0], total, alpha, time.perf_counter() - started)
+
+    started = time.perf_counter()
+    pool = [threading.Thread(target=worker, args=(t,), daemon=True) for t in range(threads)]
+    for th in pool:
+        th.start()
+    try:
+        while alive := [th for th in pool if th.is_alive()]:
+            alive[0].join(progress_every)
+            if on_progress is not None:
+                on_progress(snapshot())
+    except KeyboardInterrupt:
+        stop.set()
+        for th in pool:
+            th.join()
+        raise Interrupted() from None
+    if errors:
+        raise errors[0]
+    final = snapshot()
+    context = syn1neg if config.negative else None
+    return Model(vocab.words, vocab.counts, syn0, context), final
+
+
+def _thread_seed(seed: int, thread: int) -> int:
+    # distinct, well-mixed streams per thread; thread 0 of --seed N is the same on every run
+    return (seed * 0x9E3779B97F4A7C15 + thread * 0xD1B54A32D192ED03 + 1) % 2**64
+
+
+def _check_memory(vocab_size: int, dim: int, config: TrainConfig) -> None:
+    matrices = 1 + (config.negative > 0) + config.hs
+    need = vocab_size * dim * 4 * matrices
+    try:
+        avail = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return
+    if need > avail:
+        raise W2VError(
+            f"the model needs {need / 2**30:.1f} GiB ({vocab_size} words x {dim} dims x {matrices} matrices) "
+            f"but only {avail / 2**30:.1f} GiB of memory is free: lower --dim or raise --min-count"
+        )
