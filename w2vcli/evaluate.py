@@ -130,16 +130,18 @@ def word_pairs(vectors: Vectors, path: str, restrict: int = 300_000, case_fold: 
     for i, w in enumerate(vectors.words[:n]):
         index.setdefault(fold(w), i)
     human, model, oov = [], [], 0
+    rows = 0
     for lineno, line in enumerate(_read_lines(path), 1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
+        rows += 1
         fields = line.split("\t") if "\t" in line else line.split()
         if len(fields) < 3:
             raise W2VError(f"{path}:{lineno}: expected 'word1 word2 score'")
         try:
             score = float(fields[2])
         except ValueError:
-            if lineno == 1:
+            if rows == 1:
                 continue  # a header row
             raise W2VError(f"{path}:{lineno}: the score {fields[2]!r} is not a number") from None
         a, b = index.get(fold(fields[0].strip()), -1), index.get(fold(fields[1].strip()), -1)

@@ -46,17 +46,14 @@ def _header(data: bytes, path: str) -> tuple[int, int, int]:
 
 
 def looks_binary(data: bytes, offset: int, dim: int) -> bool:
-    """A text file's first row is `word` then `dim` numbers on one line; a binary row is not."""
+    """A text file's first row is a word and ``dim`` printable fields on one line; float32 bytes almost never are."""
     end = data.find(b"\n", offset)
-    line = data[offset : end if end >= 0 else len(data)]
-    fields = line.split()
-    if len(fields) != dim + 1:
-        return True
-    try:
-        [float(x) for x in fields[1:]]
-    except ValueError:
-        return True
-    return False
+    fields = data[offset : end if end >= 0 else len(data)].split()
+    return len(fields) != dim + 1 or not all(_printable(f) for f in fields[1:])
+
+
+def _printable(field: bytes) -> bool:
+    return field.isascii() and all(0x21 <= b <= 0x7E for b in field)
 
 
 def read_vectors(path: str) -> tuple[list[bytes], np.ndarray, bool]:

@@ -1,0 +1,103 @@
+"""Every bad input gets one line on stderr and a non-zero exit code: 2 for usage, 1 for data."""
+
+import subprocess
+import sys
+
+import pytest
+
+from w2vcli.formats import write_vectors
+
+
+def assert_one_line_error(result, code, *fragments):
+    assert result.exit_code == code, (result.exit_code, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 or lines[-1].startswith("Error:"), result.stderr
+    assert "Traceback" not in result.stderr
+    for fragment in fragments:
+        assert fragment in result.stderr
+
+
+def test_missing_corpus(tmp_path, w2v):
+    r = w2v("train", tmp_path / "nope.txt", "-o", tmp_path / "v.bin")
+    assert_one_line_error(r, 1, "w2v: error:", "not found")
+    assert not (tmp_path / "v.bin").exists()
+
+
+def test_corpus_that_is_a_directory(tmp_path, w2v):
+    assert_one_line_error(w2v("train", tmp_path, "-o", tmp_path / "v.bin"), 2)
+
+
+def test_empty_corpus(tmp_path, w2v):
+    (tmp_path / "empty.txt").write_bytes(b"")
+    assert_one_line_error(w2v("train", tmp_path / "empty.txt", "-o", tmp_path / "v.bin"), 1, "empty")
+    assert not (tmp_path / "v.bin").exists()
+
+
+def test_corpus_where_no_word_reaches_min_count(tmp_path, w2v):
+    (tmp_path / "c.txt").write_text("a b c a\n")
+    assert_one_line_error(w2v("train", tmp_path / "c.txt", "-o", tmp_path / "v.bin"), 1, "--min-count=5")
+
+
+def test_non_utf8_and_nul_bytes_train_fine_and_come_back_unchanged(tmp_path, w2v):
+    (tmp_path / "c.txt").write_bytes(b"\xff\xfe caf\xe9 \x00 plain\n" * 50)
+    r = w2v("train", tmp_path / "c.txt", "-o", tmp_path / "v.txt", "--min-count", 1, "--dim", 4, "-q")
+    assert r.exit_code == 0, r.stderr
+    rows = (tmp_path / "v.txt").read_bytes().split(b"\n")
+    assert sorted(row.split(b" ")[0] for row in rows[1:] if row) == sorted([b"</s>", b"\xff\xfe", b"caf\xe9", b"plain"])
+
+
+@pytest.mark.parametrize("option,value", [
+    ("--dim", 0), ("--dim", 100000), ("--window", 0), ("--negative", -1), ("--threads", 0), ("--threads", 1000),
+    ("--alpha", 0), ("--alpha", -0.1), ("--sample", -1), ("--epochs", 0), ("--min-count", 0), ("--min-alpha", 1),
+])
+def test_absurd_options_are_usage_errors(tmp_path, topics, w2v, option, value):
+    r = w2v("train", topics, "-o", tmp_path / "v.bin", option, value)
+    assert_one_line_error(r, 2, option)
+    assert not (tmp_path / "v.bin").exists()
+
+
+def test_nothing_to_train_is_a_usage_error(tmp_path, topics, w2v):
+    r = w2v("train", topics, "-o", tmp_path / "v.bin", "--negative", 0, "--no-hs")
+    assert_one_line_error(r, 2, "nothing to train")
+
+
+def test_output_context_without_negative_sampling(tmp_path, topics, w2v):
+    r = w2v("train", topics, "-o", tmp_path / "v.bin", "--negative", 0, "--hs", "--output-context", tmp_path / "c.bin")
+    assert_one_line_error(r, 2, "--output-context")
+
+
+def test_unwritable_output_fails_before_training(tmp_path, topics, w2v):
+    r = w2v("train", topics, "-o", tmp_path / "missing-dir" / "v.bin")
+    assert_one_line_error(r, 1, "does not exist")
+    assert "training" not in r.stderr
+
+
+def test_missing_read_vocab_file(tmp_path, topics, w2v):
+    r = w2v("train", topics, "-o", tmp_path / "v.bin", "--read-vocab", tmp_path / "none.txt")
+    assert_one_line_error(r, 1, "not found")
+
+
+def test_nearest_unknown_word_names_it_and_suggests(tmp_path, w2v):
+    import numpy as np
+
+    path = tmp_path / "v.bin"
+    write_vectors(str(path), [b"</s>", b"banking", b"river"], np.eye(3, dtype=np.float32), binary=True)
+    r = w2v("nearest", "bankin", "-m", path)
+    assert_one_line_error(r, 1, "unknown word 'bankin'", "banking")
+
+
+def test_nearest_without_a_model(w2v, monkeypatch):
+    monkeypatch.delenv("W2V_MODEL", raising=False)
+    assert_one_line_error(w2v("nearest", "bank"), 2, "W2V_MODEL")
+
+
+def test_nearest_with_a_corrupt_vector_file(tmp_path, w2v):
+    (tmp_path / "v.bin").write_bytes(b"10 100\nword " + b"\x00" * 40)
+    assert_one_line_error(w2v("nearest", "word", "-m", tmp_path / "v.bin"), 1, "truncated")
+
+
+def test_a_real_process_exits_cleanly_without_traceback(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "w2vcli.cli", "train", str(tmp_path / "none"), "-o", str(tmp_path / "o")],
+                          capture_output=True, text=True)
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == f"w2v: error: corpus {tmp_path / 'none'} not found"

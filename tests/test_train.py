@@ -1,0 +1,122 @@
+import io
+
+import numpy as np
+import pytest
+
+from conftest import TOPICS, topic_corpus
+from w2vcli.corpus import iter_tokens
+from w2vcli.formats import read_vectors
+from w2vcli.train import TrainConfig, train
+from w2vcli.vectors import Vectors
+from w2vcli.vocab import encode
+
+COMBOS = [("skipgram", 5, False), ("skipgram", 0, True), ("cbow", 5, False), ("cbow", 0, True)]
+
+
+def train_topics(path, model, negative, hs, **kw):
+    with open(topic_corpus(path), "rb") as f:
+        corpus = encode(iter_tokens(f), min_count=1)
+    config = TrainConfig(model=model, negative=negative, hs=hs, dim=20, sample=0, epochs=3, threads=1, **kw)
+    result, progress = train(corpus, config)
+    words = [w.decode() for w in result.words]
+    return Vectors(words, result.vectors), progress
+
+
+def topic_of(word):
+    return next(name for name, words in TOPICS.items() if word in words)
+
+
+@pytest.mark.parametrize("model,negative,hs", COMBOS)
+def test_each_model_and_objective_learns_which_words_co_occur(tmp_path, model, negative, hs):
+    vectors, progress = train_topics(tmp_path / "c.txt", model, negative, hs)
+    assert progress.done == progress.total > 0
+    for words in TOPICS.values():
+        for word in words:
+            neighbours = [w for w, _ in vectors.nearest(word, 5)]
+            assert all(topic_of(n) == topic_of(word) for n in neighbours), (word, neighbours)
+
+
+def test_cbow_sum_and_negative_with_hs_together_also_learn(tmp_path):
+    vectors, _ = train_topics(tmp_path / "c.txt", "cbow", 5, True, cbow_mean=False)
+    same = [topic_of(w) == "finance" for w, _ in vectors.nearest("bank", 5)]
+    assert all(same)
+
+
+def test_same_seed_one_thread_gives_identical_vectors(tmp_path):
+    a, _ = train_topics(tmp_path / "a.txt", "skipgram", 5, False, seed=7)
+    b, _ = train_topics(tmp_path / "b.txt", "skipgram", 5, False, seed=7)
+    c, _ = train_topics(tmp_path / "c.txt", "skipgram", 5, False, seed=8)
+    assert np.array_equal(a.matrix, b.matrix)
+    assert not np.array_equal(a.matrix, c.matrix)
+
+
+def test_several_threads_train_the_whole_corpus(tmp_path):
+    with open(topic_corpus(tmp_path / "c.txt", sentences=6000), "rb") as f:
+        corpus = encode(iter_tokens(f), min_count=1)
+    result, progress = train(corpus, TrainConfig(dim=20, sample=0, epochs=2, threads=2))
+    assert progress.done == 2 * len(corpus.ids)
+    vectors = Vectors([w.decode() for w in result.words], result.vectors)
+    assert all(topic_of(w) == "weather" for w, _ in vectors.nearest("rain", 4))
+
+
+def test_learning_rate_decays_linearly_to_min_alpha(tmp_path):
+    seen = []
+    corpus = encode(iter_tokens(io.BytesIO(b"a b c d e f g h " * 50_000)), min_count=1)
+    config = TrainConfig(dim=8, epochs=2, threads=1, alpha=0.04, min_alpha=0.001)
+    _, final = train(corpus, config, on_progress=seen.append, progress_every=0.001)
+    assert final.alpha == pytest.approx(0.001)
+    alphas = [p.alpha for p in seen]
+    assert alphas == sorted(alphas, reverse=True)
+
+
+def test_subsampling_keeps_the_schedule_by_tokens_read(tmp_path):
+    corpus = encode(iter_tokens(io.BytesIO(b"the the the the a b " * 20_000)), min_count=1)
+    _, progress = train(corpus, TrainConfig(dim=8, epochs=1, threads=1, sample=1e-5))
+    assert progress.done == len(corpus.ids)
+
+
+def test_cli_train_writes_both_formats_and_same_seed_is_byte_identical(tmp_path, topics, w2v):
+    args = ["train", topics, "--dim", 16, "--epochs", 2, "--threads", 1, "--min-count", 1, "-q"]
+    r1 = w2v(*args, "-o", tmp_path / "a.bin", "--seed", 3)
+    r2 = w2v(*args, "-o", tmp_path / "b.bin", "--seed", 3)
+    r3 = w2v(*args, "-o", tmp_path / "a.txt", "--seed", 3)
+    assert r1.exit_code == r2.exit_code == r3.exit_code == 0, r1.stderr
+    assert (tmp_path / "a.bin").read_bytes() == (tmp_path / "b.bin").read_bytes()
+    words, matrix, binary = read_vectors(str(tmp_path / "a.bin"))
+    twords, tmatrix, tbinary = read_vectors(str(tmp_path / "a.txt"))
+    assert binary and not tbinary and words == twords and words[0] == b"</s>"
+    assert np.allclose(matrix, tmatrix, atol=1e-6)
+    assert r1.stdout == "" and r1.stderr == ""  # -q: nothing on stderr, results only in files
+
+
+def test_cli_train_reports_progress_and_a_summary_on_stderr(tmp_path, topics, w2v):
+    r = w2v("train", topics, "-o", tmp_path / "v.bin", "--dim", 8, "--min-count", 1, "--threads", 1)
+    assert r.exit_code == 0
+    assert r.stdout == ""
+    assert "vocabulary: 25 words" in r.stderr
+    assert "100.0%" in r.stderr and "words/s" in r.stderr and "alpha" in r.stderr and "ETA" in r.stderr
+    assert "trained 195,000 words" in r.stderr  # 3000 lines x (12 words + </s>) x 5 epochs
+
+
+def test_cli_save_vocab_then_read_vocab_gives_the_same_model(tmp_path, topics, w2v):
+    common = ["--dim", 8, "--min-count", 1, "--threads", 1, "--epochs", 1, "-q"]
+    assert w2v("train", topics, "-o", tmp_path / "a.bin", "--save-vocab", tmp_path / "vocab.txt", *common).exit_code == 0
+    assert w2v("train", topics, "-o", tmp_path / "b.bin", "--read-vocab", tmp_path / "vocab.txt", *common).exit_code == 0
+    assert (tmp_path / "a.bin").read_bytes() == (tmp_path / "b.bin").read_bytes()
+    assert (tmp_path / "vocab.txt").read_bytes().startswith(b"</s> 3000\n")
+
+
+def test_cli_reads_the_corpus_from_stdin(tmp_path, topics, w2v):
+    common = ["--dim", 8, "--min-count", 1, "--threads", 1, "--epochs", 1, "-q"]
+    assert w2v("train", topics, "-o", tmp_path / "file.bin", *common).exit_code == 0
+    r = w2v("train", "-", "-o", tmp_path / "stdin.bin", *common, input=topics.read_bytes())
+    assert r.exit_code == 0, r.stderr
+    assert (tmp_path / "file.bin").read_bytes() == (tmp_path / "stdin.bin").read_bytes()
+
+
+def test_cli_output_context_writes_the_negative_sampling_vectors(tmp_path, topics, w2v):
+    r = w2v("train", topics, "-o", tmp_path / "v.bin", "--output-context", tmp_path / "ctx.txt",
+            "--dim", 8, "--min-count", 1, "--threads", 1, "--epochs", 1, "-q")
+    assert r.exit_code == 0
+    words, ctx, binary = read_vectors(str(tmp_path / "ctx.txt"))
+    assert not binary and len(words) == 25 and np.abs(ctx).sum() > 0
