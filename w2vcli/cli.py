@@ -1,21 +1,24 @@
 """The ``w2v`` command line: parse, call the library, print. Results go to stdout,
 progress and messages to stderr, errors as one line and a non-zero exit code."""
 
+import json
 import os
 import sys
 import time
 
 import click
+import numpy as np
 
-from . import __version__
+from . import __version__, cache
 from .atomic import check_writable
 from .corpus import iter_tokens, open_corpus
 from .errors import W2VError
 from .evaluate import analogies, word_pairs
 from .formats import write_vectors
-from .train import Progress, TrainConfig, default_threads, train
-from .vectors import Vectors
+from .vectors import Vectors, encode_word
 from .vocab import MAX_VOCAB, Vocab, encode
+
+# Training pulls in Numba (~0.2 s to import); query commands never do, so they answer fast.
 
 
 class Command(click.Command):
@@ -66,7 +69,7 @@ class ProgressLine:
         self.tty = sys.stderr.isatty()
         self.next_tenth = 1
 
-    def __call__(self, p: Progress) -> None:
+    def __call__(self, p) -> None:
         if not self.enabled:
             return
         bar = "#" * int(p.fraction * 30)
@@ -110,7 +113,7 @@ def _binary_output(path: str, fmt: str) -> bool:
 @click.option("--min-count", type=int, default=5, show_default=True, help="Drop words rarer than this.")
 @click.option("--alpha", type=float, default=None, help="Starting learning rate [default: 0.025 skip-gram, 0.05 CBOW].")
 @click.option("--min-alpha", type=float, default=None, help="Final learning rate [default: alpha * 1e-4].")
-@click.option("--threads", type=int, default=default_threads(), show_default=True, help="Training threads.")
+@click.option("--threads", type=int, default=None, help="Training threads [default: all cores].")
 @click.option("--max-vocab", type=int, default=MAX_VOCAB, show_default=True,
               help="While counting, forget the rarest words whenever more than this many are held (word2vec.c's ReduceVocab).")
 @click.option("--seed", type=int, default=1, show_default=True, help="Random seed; with --threads 1 the output is identical on every run.")
@@ -135,9 +138,13 @@ def train_cmd(corpus, output, fmt, model, dim, window, negative, hs, sample, epo
       w2v train corpus.txt -o vecs.txt --model cbow --dim 200 --epochs 15
       zcat big.txt.gz | w2v train - -o vecs.bin --threads 8
     """
+    from .train import TrainConfig, train
+
     config = TrainConfig(model=model, dim=dim, window=window, negative=negative, hs=hs, sample=sample,
-                         epochs=epochs, min_count=min_count, alpha=alpha, min_alpha=min_alpha, threads=threads,
-                         max_vocab=max_vocab, seed=seed, cbow_mean=cbow_mean)
+                         epochs=epochs, min_count=min_count, alpha=alpha, min_alpha=min_alpha, max_vocab=max_vocab,
+                         seed=seed, cbow_mean=cbow_mean)
+    if threads is not None:
+        config.threads = threads
     config.validate()
     if output_context and not negative:
         raise W2VError("--output-context needs negative sampling (--negative N, N > 0)", exit_code=2)
@@ -180,49 +187,249 @@ def _model_path(model: str | None) -> str:
     return path
 
 
+def query_options(f):
+    """-m/--model, --json and --no-cache, shared by the query commands."""
+    f = click.option("--no-cache", is_flag=True, help=f"Parse the file; do not use or write PATH{cache.SUFFIX}/.")(f)
+    f = click.option("--json", "as_json", is_flag=True, help="One JSON object per query instead of TSV.")(f)
+    f = click.option("-m", "--model", "model", type=click.Path(dir_okay=False),
+                     help="Vector file, word2vec text or binary [env: W2V_MODEL].")(f)
+    return f
+
+
+def _load(model: str | None, no_cache: bool) -> Vectors:
+    return cache.load(_model_path(model), use_cache=not no_cache)
+
+
+def _stdin_queries(width: int | None):
+    """(line number, words) for each non-empty stdin line; ``width`` words per line if given."""
+    if sys.stdin.isatty():
+        raise W2VError("give the words as arguments, or pipe queries on stdin (one per line)", exit_code=2)
+    for lineno, line in enumerate(sys.stdin.buffer, 1):
+        words = line.decode("utf-8", "surrogateescape").split()
+        if not words:
+            continue
+        if width is not None and len(words) != width:
+            yield lineno, words, f"expected {width} words, got {len(words)}"
+        else:
+            yield lineno, words, None
+
+
+def _print_results(query: list[str], results, as_json: bool, with_query: bool) -> None:
+    if as_json:
+        click.echo(json.dumps({"query": query, "results": [{"word": w, "score": round(s, 6)} for w, s in results]},
+                              ensure_ascii=False))
+        return
+    prefix = " ".join(query) + "\t" if with_query else ""
+    click.echo("".join(f"{prefix}{w}\t{s:.6f}\n" for w, s in results), nl=False)
+
+
+def _report(lineno: int, query: list[str], message: str, as_json: bool) -> None:
+    click.echo(f"w2v: line {lineno}: {message}", err=True)
+    if as_json:
+        click.echo(json.dumps({"query": query, "error": message}, ensure_ascii=False))
+
+
+def _run_stdin(vectors: Vectors, width: int | None, answer, as_json: bool, batch: int = 1024) -> int:
+    """Answer stdin queries in batches; bad lines are reported and skipped. Returns the exit code."""
+    failed = 0
+    pending = []
+
+    def flush():
+        if pending:
+            for (lineno, words), results in zip(pending, answer([w for _, w in pending])):
+                _print_results(words, results, as_json, with_query=True)
+            pending.clear()
+
+    for lineno, words, problem in _stdin_queries(width):
+        if problem is None:
+            unknown = next((w for w in words if w not in vectors), None)
+            if unknown is not None:
+                problem = str(W2VError(f"unknown word {unknown!r}{vectors._suggest(unknown)}"))
+        if problem is not None:
+            flush()
+            _report(lineno, words, problem, as_json)
+            failed += 1
+            continue
+        pending.append((lineno, words))
+        if len(pending) >= batch:
+            flush()
+    flush()
+    return 1 if failed else 0
+
+
 @main.command(cls=Command)
 @click.argument("words", nargs=-1)
-@click.option("-m", "--model", "model", type=click.Path(dir_okay=False), help="Vector file [env: W2V_MODEL].")
+@query_options
 @click.option("-n", "count", type=click.IntRange(1), default=10, show_default=True, help="Neighbours to print.")
-def nearest(words, model, count):
-    """Print the words closest to WORDS (their mean, for several) by cosine similarity.
+@click.pass_context
+def nearest(ctx, words, model, as_json, no_cache, count):
+    """Words closest to WORDS by cosine similarity (to their mean, for several words,
+    like word2vec.c's distance). Without WORDS, one query per stdin line, answered in
+    batches; a line with an unknown word is reported on stderr, the others go on, and
+    the exit code is 1.
 
     \b
       w2v nearest bank -m vecs.bin
-      w2v nearest king queen -m vecs.bin -n 5
+      w2v nearest king queen -m vecs.bin -n 5 --json
+      printf 'bank\nriver\n' | w2v nearest -m vecs.bin | sort -t$'\t' -k3 -gr
     """
-    if not words:
-        raise W2VError("give at least one word", exit_code=2)
-    vectors = Vectors.load(_model_path(model))
-    for word, score in vectors.nearest(list(words), count):
-        click.echo(f"{word}\t{score:.6f}")
+    vectors = _load(model, no_cache)
+    if words:
+        _print_results(list(words), vectors.nearest(list(words), count), as_json, with_query=False)
+        return
+    ctx.exit(_run_stdin(vectors, None, lambda queries: vectors.nearest_many(queries, count), as_json))
+
+
+@main.command(cls=Command)
+@click.argument("words", nargs=-1)
+@query_options
+@click.option("-n", "count", type=click.IntRange(1), default=10, show_default=True, help="Answers to print.")
+@click.option("--method", type=click.Choice(["add", "mul"]), default="add", show_default=True,
+              help="3CosAdd (b - a + c) or 3CosMul (Levy and Goldberg, 2014).")
+@click.pass_context
+def analogy(ctx, words, model, as_json, no_cache, count, method):
+    """A is to B as C is to what? Without words, one 'A B C' per stdin line.
+
+    \b
+      w2v analogy man king woman -m vecs.bin          # king - man + woman
+      w2v analogy paris france rome -m vecs.bin --method mul -n 3
+    """
+    vectors = _load(model, no_cache)
+
+    def answer(queries):
+        return [vectors.analogy(*q, n=count, method=method) for q in queries]
+
+    if words:
+        if len(words) != 3:
+            raise W2VError(f"analogy takes 3 words (A B C), got {len(words)}", exit_code=2)
+        _print_results(list(words), answer([words])[0], as_json, with_query=False)
+        return
+    ctx.exit(_run_stdin(vectors, 3, answer, as_json))
+
+
+@main.command(cls=Command)
+@click.argument("words", nargs=-1)
+@query_options
+@click.pass_context
+def similarity(ctx, words, model, as_json, no_cache):
+    """Cosine similarity of two words. Without words, one pair per stdin line.
+
+    \b
+      w2v similarity bank river -m vecs.bin
+      cut -f1,2 wordsim353.tsv | w2v similarity -m vecs.bin
+    """
+    vectors = _load(model, no_cache)
+
+    def show(pair, with_query):
+        score = vectors.similarity(*pair)
+        if as_json:
+            click.echo(json.dumps({"query": list(pair), "score": round(score, 6)}, ensure_ascii=False))
+        else:
+            click.echo(("\t".join(pair) + "\t" if with_query else "") + f"{score:.6f}")
+
+    if words:
+        if len(words) != 2:
+            raise W2VError(f"similarity takes 2 words, got {len(words)}", exit_code=2)
+        show(words, with_query=False)
+        return
+    failed = 0
+    for lineno, pair, problem in _stdin_queries(2):
+        unknown = None if problem else next((w for w in pair if w not in vectors), None)
+        if problem or unknown is not None:
+            _report(lineno, pair, problem or f"unknown word {unknown!r}", as_json)
+            failed += 1
+            continue
+        show(pair, with_query=True)
+    ctx.exit(1 if failed else 0)
+
+
+def _bundled(name: str) -> str:
+    return os.path.join(os.path.dirname(__file__), "data", name)
 
 
 @main.command("eval", cls=Command)
-@click.option("-m", "--model", "model", type=click.Path(dir_okay=False), help="Vector file [env: W2V_MODEL].")
-@click.option("--analogies", "analogy_file", type=click.Path(dir_okay=False), help="questions-words style file.")
+@query_options
+@click.option("--analogies", "analogy_file", type=click.Path(dir_okay=False),
+              help="questions-words style file [default: the bundled Google analogy set].")
 @click.option("--pairs", "pair_files", multiple=True, type=click.Path(dir_okay=False),
-              help="word1 word2 score file (WordSim353, SimLex-999); repeatable.")
+              help="'word1 word2 score' file, e.g. WordSim353 or SimLex-999; repeatable [default: bundled WordSim353].")
 @click.option("--restrict", type=click.IntRange(0), default=30_000, show_default=True,
-              help="Analogies: search only the first N words, as compute-accuracy (0 = all).")
-def eval_cmd(model, analogy_file, pair_files, restrict):
-    """Analogy accuracy (word2vec.c's compute-accuracy protocol) and word-pair Spearman.
+              help="Analogies: search only the N most frequent words, as compute-accuracy (0 = all).")
+def eval_cmd(model, as_json, no_cache, analogy_file, pair_files, restrict):
+    """Analogy accuracy per section and overall (word2vec.c's compute-accuracy protocol:
+    top-N vocabulary, case folded, questions with unknown words skipped and counted) and
+    Spearman correlation for word-pair files (pairs with unknown words skipped and counted).
 
     \b
-      w2v eval -m vecs.bin --analogies questions-words.txt --pairs wordsim353.tsv
+      w2v eval -m vecs.bin
+      w2v eval -m vecs.bin --analogies questions-words.txt --pairs simlex999.txt --restrict 0 --json
     """
     if not analogy_file and not pair_files:
-        raise W2VError("give --analogies FILE and/or --pairs FILE", exit_code=2)
-    vectors = Vectors.load(_model_path(model))
+        analogy_file, pair_files = _bundled("questions-words.txt"), (_bundled("wordsim353.tsv"),)
+    vectors = _load(model, no_cache)
+    report = {"analogies": None, "pairs": []}
     if analogy_file:
         result = analogies(vectors, analogy_file, restrict)
-        for s in result.sections:
-            click.echo(f"analogy\t{s.name}\t{s.accuracy * 100:.2f}\t{s.correct}/{s.seen}\t(of {s.total})")
-        for label, s in (("semantic", result.semantic), ("syntactic", result.syntactic), ("total", result.overall)):
-            click.echo(f"analogy\t{label}\t{s.accuracy * 100:.2f}\t{s.correct}/{s.seen}\t(of {s.total})")
+        rows = [(s.name, s) for s in result.sections]
+        rows += [("semantic", result.semantic), ("syntactic", result.syntactic), ("total", result.overall)]
+        report["analogies"] = [{"section": name, "accuracy": round(s.accuracy, 6), "correct": s.correct,
+                                "seen": s.seen, "questions": s.total} for name, s in rows]
     for path in pair_files:
         r = word_pairs(vectors, path)
-        click.echo(f"pairs\t{os.path.basename(path)}\t{r.spearman:.4f}\t{r.pairs} pairs\t({r.oov} oov)")
+        report["pairs"].append({"file": os.path.basename(path), "spearman": round(r.spearman, 6),
+                                "pairs": r.pairs, "oov": r.oov})
+    if as_json:
+        click.echo(json.dumps(report))
+        return
+    for a in report["analogies"] or []:
+        click.echo(f"analogy\t{a['section']}\t{a['accuracy'] * 100:.2f}\t{a['correct']}/{a['seen']}\t(of {a['questions']})")
+    for p in report["pairs"]:
+        click.echo(f"pairs\t{p['file']}\t{p['spearman']:.4f}\t{p['pairs']} pairs\t({p['oov']} oov)")
+
+
+@main.command(cls=Command)
+@click.argument("source", type=click.Path(dir_okay=False))
+@click.argument("target", type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["auto", "binary", "text"]), default="auto", show_default=True,
+              help="Output format; auto: binary for *.bin, text otherwise.")
+@click.option("--limit", type=click.IntRange(1), default=None, help="Keep only the first N words.")
+@click.option("--normalize", is_flag=True, help="Scale every vector to length 1.")
+def convert(source, target, fmt, limit, normalize):
+    """Rewrite a vector file as word2vec text or binary (reads text, binary and GloVe files).
+
+    \b
+      w2v convert vecs.bin vecs.txt
+      w2v convert glove.6B.100d.txt glove.bin --limit 100000 --normalize
+    """
+    vectors = Vectors.load(source)
+    words, matrix = vectors.words[:limit], (vectors.unit if normalize else vectors.matrix)[:limit]
+    write_vectors(target, [encode_word(w) for w in words], matrix, _binary_output(target, fmt))
+
+
+@main.command(cls=Command)
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="One JSON object instead of TSV.")
+def info(path, as_json):
+    """Words, dimensions, format and vector lengths of a vector file.
+
+    \b
+      w2v info vecs.bin
+    """
+    from .formats import read_vectors
+
+    words, matrix, binary = read_vectors(path)
+    norms = np.linalg.norm(matrix, axis=1) if len(matrix) else np.zeros(1)
+    facts = {
+        "path": path, "words": len(words), "dims": int(matrix.shape[1]), "format": "binary" if binary else "text",
+        "bytes": os.path.getsize(path), "duplicate_words": len(words) - len(set(words)),
+        "norm_min": round(float(norms.min()), 6), "norm_mean": round(float(norms.mean()), 6),
+        "norm_max": round(float(norms.max()), 6), "first_words": [w.decode("utf-8", "replace") for w in words[:5]],
+    }
+    if as_json:
+        click.echo(json.dumps(facts, ensure_ascii=False))
+    else:
+        for key, value in facts.items():
+            click.echo(f"{key}\t{' '.join(value) if isinstance(value, list) else value}")
 
 
 if __name__ == "__main__":

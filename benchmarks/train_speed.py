@@ -1,0 +1,194 @@
+"""Side-by-side training benchmark: w2v vs the original word2vec.c vs gensim, same corpus,
+same hyperparameters, same threads, runs interleaved (ours, C, gensim, ours, C, ...).
+
+    python -m benchmarks.train_speed --corpus ../shared/corpora/text8_prefix --repeat 3
+
+Needs the bench extras (``pip install -e '.[bench]'``: gensim, and the `word2vec` package,
+which builds word2vec.c). Prints one markdown table of medians: wall seconds (start to
+written file), words/s (epochs x corpus tokens / wall), peak RSS, analogy accuracy
+(questions-words, top 30k words, compute-accuracy protocol), WordSim353 Spearman, and
+our throughput ratio to each peer.
+"""
+
+import argparse
+import os
+import platform
+import re
+import shlex
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from w2vcli.evaluate import analogies, word_pairs
+from w2vcli.vectors import Vectors
+
+HERE = Path(__file__).resolve().parent
+SHARED = HERE.parent.parent / "shared"
+BIN = Path(sys.executable).parent
+
+CONFIGS = {
+    "sg-ns": dict(model="skipgram", dim=100, negative=5, hs=0),
+    "cbow-ns": dict(model="cbow", dim=100, negative=5, hs=0),
+    "sg-hs": dict(model="skipgram", dim=100, negative=0, hs=1),
+    "cbow-hs": dict(model="cbow", dim=100, negative=0, hs=1),
+    "sg-ns-300": dict(model="skipgram", dim=300, negative=15, hs=0),
+}
+COMMON = dict(window=5, sample=1e-3, min_count=5, epochs=5)
+
+GENSIM_SCRIPT = """
+import sys
+from gensim.models import Word2Vec
+from gensim.models.word2vec import LineSentence
+mode, corpus, out, sg, dim, window, negative, hs, sample, min_count, epochs, alpha, threads = sys.argv[1:]
+kw = dict(sg=int(sg), vector_size=int(dim), window=int(window), negative=int(negative), hs=int(hs),
+          sample=float(sample), min_count=int(min_count), epochs=int(epochs), alpha=float(alpha),
+          min_alpha=float(alpha) * 1e-4, workers=int(threads), seed=1)
+if mode == "file":
+    model = Word2Vec(corpus_file=corpus, **kw)
+else:
+    model = Word2Vec(LineSentence(corpus), **kw)
+model.wv.save_word2vec_format(out, binary=True)
+"""
+
+
+def alpha_of(cfg):
+    return 0.05 if cfg["model"] == "cbow" else 0.025
+
+
+def command(tool, cfg, corpus, out, threads):
+    c = {**COMMON, **cfg}
+    if tool == "w2v":
+        return [str(BIN / "w2v"), "train", corpus, "-o", out, "--model", c["model"], "--dim", c["dim"],
+                "--window", c["window"], "--negative", c["negative"], "--hs" if c["hs"] else "--no-hs",
+                "--sample", c["sample"], "--min-count", c["min_count"], "--epochs", c["epochs"],
+                "--alpha", alpha_of(c), "--threads", threads]
+    if tool == "word2vec.c":
+        return [str(BIN / "word2vec"), "-train", corpus, "-output", out, "-cbow", int(c["model"] == "cbow"),
+                "-size", c["dim"], "-window", c["window"], "-negative", c["negative"], "-hs", c["hs"],
+                "-sample", c["sample"], "-min-count", c["min_count"], "-iter", c["epochs"],
+                "-alpha", alpha_of(c), "-threads", threads, "-binary", 1, "-debug", 0]
+    mode = "file" if tool == "gensim-file" else "iter"
+    if mode == "file":
+        corpus = lines_copy(corpus, out + ".lines")
+    return [sys.executable, "-c", GENSIM_SCRIPT, mode, corpus, out, int(c["model"] == "skipgram"), c["dim"],
+            c["window"], c["negative"], c["hs"], c["sample"], c["min_count"], c["epochs"], alpha_of(c), threads]
+
+
+def lines_copy(corpus, path, words_per_line=10_000):
+    """gensim's corpus_file mode reads at most 10,000 words of a line and drops the rest, which
+    on one-line corpora such as text8 trains on almost nothing: give it the same words cut into
+    10,000-word lines (what its LineSentence iterator does on the fly)."""
+    if not os.path.exists(path):
+        with open(corpus, "rb") as f:
+            words = f.read().split()
+        with open(path, "wb") as f:
+            for i in range(0, len(words), words_per_line):
+                f.write(b" ".join(words[i : i + words_per_line]) + b"\n")
+    return path
+
+
+def run(cmd):
+    """Run a command; (wall seconds, peak RSS MiB, stderr) measured for that child alone."""
+    cmd = [str(x) for x in cmd]
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    stderr = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"failed ({proc.returncode}): {shlex.join(cmd)}\n{stderr.decode(errors='replace')[-2000:]}")
+    return wall, usage.ru_maxrss / 1024, stderr.decode(errors="replace")
+
+
+def quality(path, eval_dir):
+    vectors = Vectors.load(path)
+    acc = analogies(vectors, str(eval_dir / "questions-words.txt"), restrict=30_000).overall.accuracy * 100
+    ws = word_pairs(vectors, str(eval_dir / "wordsim353.tsv")).spearman
+    return acc, ws
+
+
+def count_tokens(corpus):
+    n = 0
+    with open(corpus, "rb") as f:
+        while block := f.read(1 << 24):
+            n += len(block.split())
+    return n
+
+
+def machine():
+    cpu = "unknown CPU"
+    try:
+        cpu = re.search(r"model name\s*:\s*(.*)", Path("/proc/cpuinfo").read_text()).group(1)
+    except (OSError, AttributeError):
+        pass
+    return f"{os.cpu_count()} cores, {cpu}, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--corpus", default=str(SHARED / "corpora" / "text8_prefix"))
+    p.add_argument("--eval-dir", default=str(SHARED / "eval"))
+    p.add_argument("--configs", default="sg-ns,cbow-ns,sg-hs", help=f"comma list of {','.join(CONFIGS)}")
+    p.add_argument("--tools", default="w2v,word2vec.c,gensim,gensim-file")
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--markdown", help="also write the table to this file")
+    args = p.parse_args(argv)
+    if not os.path.exists(args.corpus):
+        raise SystemExit(f"corpus {args.corpus} not found (the benchmark needs ../shared/corpora or --corpus)")
+    configs = args.configs.split(",")
+    tools = args.tools.split(",")
+    tokens = count_tokens(args.corpus)
+    results = {}  # (config, tool) -> list of (wall, rss, acc, ws, startup)
+    with tempfile.TemporaryDirectory() as tmp:
+        for rep in range(args.repeat):
+            for name in configs:
+                for tool in tools:
+                    out = os.path.join(tmp, f"{name}-{tool}.bin")
+                    wall, rss, stderr = run(command(tool, CONFIGS[name], args.corpus, out, args.threads))
+                    acc, ws = quality(out, Path(args.eval_dir))
+                    m = re.search(r"trained [\d,]+ words in ([\d.]+) s", stderr)
+                    startup = wall - float(m.group(1)) if m else None
+                    results.setdefault((name, tool), []).append((wall, rss, acc, ws, startup))
+                    print(f"[{rep + 1}/{args.repeat}] {name:10s} {tool:12s} {wall:7.1f} s  {rss:7.0f} MiB  "
+                          f"analogy {acc:5.2f}%  ws353 {ws:.3f}", file=sys.stderr, flush=True)
+    table = render(results, configs, tools, tokens, args)
+    print(table)
+    if args.markdown:
+        Path(args.markdown).write_text(table)
+
+
+def render(results, configs, tools, tokens, args):
+    epochs = COMMON["epochs"]
+    lines = [
+        f"Machine: {machine()}",
+        f"Corpus: {args.corpus} ({tokens:,} tokens), {epochs} epochs, window 5, sample 1e-3, min-count 5, "
+        f"{args.threads} threads; medians of {args.repeat} interleaved runs.",
+        f"Command: python -m benchmarks.train_speed --corpus {args.corpus} --configs {args.configs} "
+        f"--tools {args.tools} --threads {args.threads} --repeat {args.repeat}",
+        "",
+        "| config | tool | wall s | words/s | peak RSS MiB | analogy % (top 30k) | WS353 rho | start-up s | w2v speed-up |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name in configs:
+        ours = statistics.median(r[0] for r in results.get((name, "w2v"), [(float("nan"),)]))
+        for tool in tools:
+            rows = results[(name, tool)]
+            wall = statistics.median(r[0] for r in rows)
+            startups = [r[4] for r in rows if r[4] is not None]
+            startup = f"{statistics.median(startups):.1f}" if startups else ""
+            ratio = "" if tool == "w2v" else f"{wall / ours:.2f}x"
+            lines.append(
+                f"| {name} | {tool} | {wall:.1f} | {epochs * tokens / wall / 1e3:,.0f}k | "
+                f"{statistics.median(r[1] for r in rows):,.0f} | {statistics.median(r[2] for r in rows):.2f} | "
+                f"{statistics.median(r[3] for r in rows):.3f} | {startup} | {ratio} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    main()
