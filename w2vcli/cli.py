@@ -376,7 +376,8 @@ def eval_cmd(model, as_json, no_cache, analogy_file, pair_files, restrict):
                                 "seen": s.seen, "questions": s.total} for name, s in rows]
     for path in pair_files:
         r = word_pairs(vectors, path)
-        report["pairs"].append({"file": os.path.basename(path), "spearman": round(r.spearman, 6),
+        rho = None if np.isnan(r.spearman) else round(r.spearman, 6)
+        report["pairs"].append({"file": os.path.basename(path), "spearman": rho,
                                 "pairs": r.pairs, "oov": r.oov})
     if as_json:
         click.echo(json.dumps(report))
@@ -384,7 +385,8 @@ def eval_cmd(model, as_json, no_cache, analogy_file, pair_files, restrict):
     for a in report["analogies"] or []:
         click.echo(f"analogy\t{a['section']}\t{a['accuracy'] * 100:.2f}\t{a['correct']}/{a['seen']}\t(of {a['questions']})")
     for p in report["pairs"]:
-        click.echo(f"pairs\t{p['file']}\t{p['spearman']:.4f}\t{p['pairs']} pairs\t({p['oov']} oov)")
+        rho = "n/a" if p["spearman"] is None else f"{p['spearman']:.4f}"
+        click.echo(f"pairs\t{p['file']}\t{rho}\t{p['pairs']} pairs\t({p['oov']} oov)")
 
 
 @main.command(cls=Command)
