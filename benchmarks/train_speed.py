@@ -42,10 +42,10 @@ GENSIM_SCRIPT = """
 import sys
 from gensim.models import Word2Vec
 from gensim.models.word2vec import LineSentence
-mode, corpus, out, sg, dim, window, negative, hs, sample, min_count, epochs, alpha, threads = sys.argv[1:]
+mode, corpus, out, sg, dim, window, negative, hs, sample, min_count, epochs, alpha, threads, seed = sys.argv[1:]
 kw = dict(sg=int(sg), vector_size=int(dim), window=int(window), negative=int(negative), hs=int(hs),
           sample=float(sample), min_count=int(min_count), epochs=int(epochs), alpha=float(alpha),
-          min_alpha=float(alpha) * 1e-4, workers=int(threads), seed=1)
+          min_alpha=float(alpha) * 1e-4, workers=int(threads), seed=int(seed))
 if mode == "file":
     model = Word2Vec(corpus_file=corpus, **kw)
 else:
@@ -58,13 +58,14 @@ def alpha_of(cfg):
     return 0.05 if cfg["model"] == "cbow" else 0.025
 
 
-def command(tool, cfg, corpus, out, threads):
+def command(tool, cfg, corpus, out, threads, seed):
+    """The command line for one run; w2v and gensim take ``seed``, word2vec.c has no seed option."""
     c = {**COMMON, **cfg}
     if tool == "w2v":
         return [str(BIN / "w2v"), "train", corpus, "-o", out, "--model", c["model"], "--dim", c["dim"],
                 "--window", c["window"], "--negative", c["negative"], "--hs" if c["hs"] else "--no-hs",
                 "--sample", c["sample"], "--min-count", c["min_count"], "--epochs", c["epochs"],
-                "--alpha", alpha_of(c), "--threads", threads]
+                "--alpha", alpha_of(c), "--threads", threads, "--seed", seed]
     if tool == "word2vec.c":
         return [str(BIN / "word2vec"), "-train", corpus, "-output", out, "-cbow", int(c["model"] == "cbow"),
                 "-size", c["dim"], "-window", c["window"], "-negative", c["negative"], "-hs", c["hs"],
@@ -74,7 +75,7 @@ def command(tool, cfg, corpus, out, threads):
     if mode == "file":
         corpus = lines_copy(corpus, out + ".lines")
     return [sys.executable, "-c", GENSIM_SCRIPT, mode, corpus, out, int(c["model"] == "skipgram"), c["dim"],
-            c["window"], c["negative"], c["hs"], c["sample"], c["min_count"], c["epochs"], alpha_of(c), threads]
+            c["window"], c["negative"], c["hs"], c["sample"], c["min_count"], c["epochs"], alpha_of(c), threads, seed]
 
 
 def lines_copy(corpus, path, words_per_line=10_000):
@@ -149,7 +150,8 @@ def main(argv=None):
             for name in configs:
                 for tool in tools:
                     out = os.path.join(tmp, f"{name}-{tool}.bin")
-                    wall, rss, stderr = run(command(tool, CONFIGS[name], args.corpus, out, args.threads))
+                    cmd = command(tool, CONFIGS[name], args.corpus, out, args.threads, seed=rep + 1)
+                    wall, rss, stderr = run(cmd)
                     acc, ws = quality(out, Path(args.eval_dir))
                     m = re.search(r"trained [\d,]+ words in ([\d.]+) s", stderr)
                     startup = wall - float(m.group(1)) if m else None
@@ -167,7 +169,8 @@ def render(results, configs, tools, tokens, args):
     lines = [
         f"Machine: {machine()}",
         f"Corpus: {args.corpus} ({tokens:,} tokens), {epochs} epochs, window 5, sample 1e-3, min-count 5, "
-        f"{args.threads} threads; medians of {args.repeat} interleaved runs.",
+        f"{args.threads} threads; medians of {args.repeat} interleaved runs (w2v and gensim with seeds "
+        f"1..{args.repeat}; word2vec.c has no seed option).",
         f"Command: python -m benchmarks.train_speed --corpus {args.corpus} --configs {args.configs} "
         f"--tools {args.tools} --threads {args.threads} --repeat {args.repeat}",
         "",

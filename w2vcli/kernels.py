@@ -73,6 +73,54 @@ def _read_sentence(ids, pos, sen, keep, state):
 
 
 @njit(**_INLINE)
+def _draw_negative(r, prob, alias):
+    """A word from unigram^0.75 by Vose's alias method, from 64 random bits."""
+    target = _below(r, len(prob))
+    if (r & _LOW32) * _TO_UNIT32 >= prob[target]:
+        target = alias[target]
+    if target == 0:  # as word2vec.c: </s> is never a negative
+        target = 1 + _below(r * _GOLDEN, len(prob) - 1)
+    return target
+
+
+@njit(**_INLINE)
+def _window_block(syn0, ctx, n_in, out, targets, labels, n_out, sig, alpha, gin, g):
+    """Negative sampling for a whole window: every context row ctx[:n_in] against every
+    output row targets[:n_out] (label 1 for the centre, 0 for the shared negatives).
+
+    g holds the n_in x n_out gradients; the input rows' gradients accumulate in gin
+    (the caller applies them), the output rows are updated here, both from the old rows.
+    """
+    for j in range(n_in):
+        h = syn0[ctx[j]]
+        for k in range(n_out):
+            o = out[targets[k]]
+            f = np.float32(0.0)
+            for c in range(h.shape[0]):
+                f += h[c] * o[c]
+            if f > MAX_EXP:
+                g[j, k] = (labels[k] - np.float32(1.0)) * alpha
+            elif f < -MAX_EXP:
+                g[j, k] = labels[k] * alpha
+            else:
+                g[j, k] = (labels[k] - sig[int((f + MAX_EXP) * EXP_SCALE)]) * alpha
+    for j in range(n_in):
+        grad = gin[j]
+        for k in range(n_out):
+            o = out[targets[k]]
+            gjk = g[j, k]
+            for c in range(grad.shape[0]):
+                grad[c] += gjk * o[c]
+    for k in range(n_out):
+        o = out[targets[k]]
+        for j in range(n_in):
+            h = syn0[ctx[j]]
+            gjk = g[j, k]
+            for c in range(o.shape[0]):
+                o[c] += gjk * h[c]
+
+
+@njit(**_INLINE)
 def _negative(h, word, grad, out, prob, alias, negative, sig, alpha, state):
     """Negative sampling: pull out[word] towards h, push `negative` noise rows away.
 
@@ -85,17 +133,14 @@ def _negative(h, word, grad, out, prob, alias, negative, sig, alpha, state):
             label = np.float32(1.0)
         else:
             state, r = _rand(state)
-            target = _below(r, len(prob))  # Vose alias draw from unigram^0.75
-            if (r & _LOW32) * _TO_UNIT32 >= prob[target]:
-                target = alias[target]
-            if target == 0:  # as word2vec.c: </s> is never a negative
-                target = 1 + _below(r * _GOLDEN, len(prob) - 1)
+            target = _draw_negative(r, prob, alias)
             if target == word:
                 continue
             label = np.float32(0.0)
+        o = out[target]
         f = np.float32(0.0)
         for c in range(dim):
-            f += h[c] * out[target, c]
+            f += h[c] * o[c]
         if f > MAX_EXP:
             g = (label - np.float32(1.0)) * alpha
         elif f < -MAX_EXP:
@@ -103,8 +148,8 @@ def _negative(h, word, grad, out, prob, alias, negative, sig, alpha, state):
         else:
             g = (label - sig[int((f + MAX_EXP) * EXP_SCALE)]) * alpha
         for c in range(dim):
-            grad[c] += g * out[target, c]
-            out[target, c] += g * h[c]
+            grad[c] += g * o[c]
+            o[c] += g * h[c]
     return state
 
 
@@ -113,25 +158,36 @@ def _hierarchical(h, word, grad, out, points, codes, codelens, sig, alpha):
     """Hierarchical softmax: one logistic step per inner node on word's Huffman path."""
     dim = h.shape[0]
     for d in range(codelens[word]):
-        node = points[word, d]
+        o = out[points[word, d]]
         f = np.float32(0.0)
         for c in range(dim):
-            f += h[c] * out[node, c]
+            f += h[c] * o[c]
         if f <= -MAX_EXP or f >= MAX_EXP:  # as word2vec.c: saturated nodes are skipped
             continue
         g = (np.float32(1.0) - codes[word, d] - sig[int((f + MAX_EXP) * EXP_SCALE)]) * alpha
         for c in range(dim):
-            grad[c] += g * out[node, c]
-            out[node, c] += g * h[c]
+            grad[c] += g * o[c]
+            o[c] += g * h[c]
 
 
 @njit(**_FAST)
 def train_skipgram(ids, syn0, syn1neg, syn1, prob, alias, points, codes, codelens, keep, sig,
                    window, negative, hs, alpha0, min_alpha, done_before, done_scale, total, rng):
-    """Skip-gram over ids: each context word's input row learns to predict the centre word."""
+    """Skip-gram over ids: each context word's input row learns to predict the centre word.
+
+    As word2vec.c, except that negative sampling draws one set of negatives per window,
+    shared by all its context words, and trains the window's context x (centre + negatives)
+    block at once (HogBatch, Ji et al. 2016): 1/6 of the random draws and row fetches at
+    the default window, with equal or better accuracy (benchmarks/RESULTS.md).
+    Hierarchical softmax is word2vec.c's, one context word at a time.
+    """
     dim = syn0.shape[1]
     sen = np.empty(MAX_SENTENCE, np.int32)
-    grad = np.empty(dim, np.float32)
+    ctx = np.empty(2 * window, np.int32)
+    gin = np.empty((2 * window, dim), np.float32)
+    targets = np.empty(negative + 1, np.int32)
+    labels = np.empty(negative + 1, np.float32)
+    g = np.empty((2 * window, negative + 1), np.float32)
     state = rng[0]
     pos = 0
     while pos < len(ids):
@@ -141,16 +197,32 @@ def train_skipgram(ids, syn0, syn1neg, syn1, prob, alias, points, codes, codelen
             word = sen[i]
             state, r = _rand(state)
             span = window - _below(r, window)  # random window shrink: 1 .. window
+            n_in = 0
             for j in range(max(i - span, 0), min(i + span + 1, length)):
-                if j == i:
-                    continue
-                ctx = sen[j]
-                h = syn0[ctx]
-                grad[:] = 0.0
-                if hs:
-                    _hierarchical(h, word, grad, syn1, points, codes, codelens, sig, alpha)
-                if negative > 0:
-                    state = _negative(h, word, grad, syn1neg, prob, alias, negative, sig, alpha, state)
+                if j != i:
+                    ctx[n_in] = sen[j]
+                    n_in += 1
+            if n_in == 0:
+                continue
+            gin[:n_in] = 0.0
+            if hs:
+                for j in range(n_in):
+                    _hierarchical(syn0[ctx[j]], word, gin[j], syn1, points, codes, codelens, sig, alpha)
+            if negative > 0:
+                targets[0] = word
+                labels[0] = 1.0
+                n_out = 1
+                for d in range(negative):
+                    state, r = _rand(state)
+                    target = _draw_negative(r, prob, alias)
+                    if target != word:
+                        targets[n_out] = target
+                        labels[n_out] = 0.0
+                        n_out += 1
+                _window_block(syn0, ctx, n_in, syn1neg, targets, labels, n_out, sig, alpha, gin, g)
+            for j in range(n_in):
+                h = syn0[ctx[j]]
+                grad = gin[j]
                 for c in range(dim):
                     h[c] += grad[c]
     rng[0] = state
@@ -180,8 +252,9 @@ def train_cbow(ids, syn0, syn1neg, syn1, prob, alias, points, codes, codelens, k
             neu1[:] = 0.0
             for j in range(lo, hi):
                 if j != i:
+                    h = syn0[sen[j]]
                     for c in range(dim):
-                        neu1[c] += syn0[sen[j], c]
+                        neu1[c] += h[c]
             inv = np.float32(1.0 / (hi - lo - 1))
             if cbow_mean:
                 for c in range(dim):
@@ -196,8 +269,9 @@ def train_cbow(ids, syn0, syn1neg, syn1, prob, alias, points, codes, codelens, k
                     grad[c] *= inv
             for j in range(lo, hi):
                 if j != i:
+                    h = syn0[sen[j]]
                     for c in range(dim):
-                        syn0[sen[j], c] += grad[c]
+                        h[c] += grad[c]
     rng[0] = state
     return pos
 
