@@ -122,9 +122,11 @@ def _binary_output(path: str, fmt: str) -> bool:
 @click.option("--read-vocab", type=click.Path(dir_okay=False), help="Use this vocabulary instead of counting the corpus.")
 @click.option("--output-context", type=click.Path(dir_okay=False),
               help="Also write the output (context) vectors of negative sampling, same format.")
+@click.option("--classes", type=click.IntRange(1), default=None,
+              help="Write K k-means word classes ('word class' lines) to --output instead of vectors (word2vec.c -classes).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
 def train_cmd(corpus, output, fmt, model, dim, window, negative, hs, sample, epochs, min_count, alpha, min_alpha,
-              threads, max_vocab, seed, cbow_mean, save_vocab, read_vocab, output_context, quiet):
+              threads, max_vocab, seed, cbow_mean, save_vocab, read_vocab, output_context, classes, quiet):
     """Learn word vectors from CORPUS (a text file, .gz/.bz2/.xz, or - for stdin).
 
     Words are split on spaces, tabs and newlines and kept as raw bytes (any
@@ -169,8 +171,12 @@ def train_cmd(corpus, output, fmt, model, dim, window, negative, hs, sample, epo
     bar = ProgressLine(not quiet)
     result, final = train(encoded, config, on_progress=bar)
     bar.finish()
-    binary = _binary_output(output, fmt)
-    write_vectors(output, result.words, result.vectors, binary)
+    if classes:
+        from .classes import kmeans_classes, write_classes
+
+        write_classes(output, result.words, kmeans_classes(result.vectors, min(classes, len(result.words))))
+    else:
+        write_vectors(output, result.words, result.vectors, _binary_output(output, fmt))
     if output_context:
         write_vectors(output_context, result.words, result.context, _binary_output(output_context, fmt))
     _say(quiet, f"trained {final.done:,} words in {final.seconds:.1f} s ({_fmt_count(final.words_per_sec)} words/s); "
@@ -432,6 +438,186 @@ def info(path, as_json):
     else:
         for key, value in facts.items():
             click.echo(f"{key}\t{' '.join(value) if isinstance(value, list) else value}")
+
+
+
+@main.command(cls=Command)
+@click.argument("corpus", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The corpus with phrases joined.")
+@click.option("--threshold", type=click.FloatRange(min=0, min_open=True), default=100.0, show_default=True,
+              help="Higher means fewer phrases (word2phrase.c -threshold).")
+@click.option("--min-count", type=click.IntRange(1), default=5, show_default=True,
+              help="Words and pairs rarer than this never join.")
+@click.option("--passes", type=click.IntRange(1, 10), default=1, show_default=True,
+              help="Each pass can join phrases again: 2 passes give up to 4-word phrases.")
+@click.option("--joiner", default="_", show_default=True, help="What joins the words of a phrase.")
+@click.option("-q", "--quiet", is_flag=True, help="No counts on stderr.")
+def phrases(corpus, output, threshold, min_count, passes, joiner, quiet):
+    """Join frequent word pairs into phrases (new york -> new_york), like word2phrase.c,
+    whose output it reproduces byte for byte; the result trains with `w2v train`.
+
+    \b
+      w2v phrases corpus.txt -o phrased.txt --passes 2
+      w2v phrases corpus.txt -o p.txt && w2v train p.txt -o vecs.bin && w2v nearest new_york -m vecs.bin
+    """
+    from .phrases import phrases as run_phrases
+
+    def report(p, counts, joined):
+        _say(quiet, f"pass {p}: {counts.total:,} words, {len(counts.index):,} distinct, {joined:,} pairs joined")
+
+    check_writable(output)
+    if not joiner or any(c.isspace() for c in joiner):
+        raise W2VError("--joiner must be non-empty and hold no whitespace", exit_code=2)
+    run_phrases(corpus, output, threshold, min_count, passes, joiner.encode(), report)
+
+
+@main.command(cls=Command)
+@query_options
+@click.option("-k", "--classes", "k", type=click.IntRange(1), required=True, help="Number of classes.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default="-", show_default=True,
+              help="Where to write 'word class' lines.")
+def classes(model, as_json, no_cache, k, output):
+    """Word classes by k-means on the vectors, as word2vec.c's -classes (10 iterations).
+
+    \b
+      w2v classes -m vecs.bin -k 500 -o classes.txt
+      w2v classes -m vecs.bin -k 50 | awk '$2 == 7'
+    """
+    from .classes import kmeans_classes, write_classes
+
+    vectors = Vectors.load(_model_path(model))
+    result = kmeans_classes(vectors.matrix, k)
+    if as_json:
+        groups = {}
+        for w, c in zip(vectors.words, result.tolist()):
+            groups.setdefault(c, []).append(w)
+        text = "".join(json.dumps({"class": c, "words": ws}, ensure_ascii=False) + "\n" for c, ws in sorted(groups.items()))
+        if output == "-":
+            click.echo(text, nl=False)
+        else:
+            from .atomic import atomic_open
+
+            with atomic_open(output) as f:
+                f.write(text.encode())
+    elif output == "-":
+        click.echo("".join(f"{w} {c}\n" for w, c in zip(vectors.words, result.tolist())), nl=False)
+    else:
+        write_classes(output, [encode_word(w) for w in vectors.words], result)
+
+
+@main.command("vocab", cls=Command)
+@click.argument("corpus", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--min-count", type=click.IntRange(1), default=5, show_default=True, help="Drop words rarer than this.")
+@click.option("--max-vocab", type=click.IntRange(2), default=MAX_VOCAB, show_default=True,
+              help="Forget the rarest words while counting whenever more than this many are held.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default="-", show_default=True,
+              help="Where to write 'word count' lines (readable by train --read-vocab).")
+@click.option("-q", "--quiet", is_flag=True, help="No totals on stderr.")
+def vocab_cmd(corpus, min_count, max_vocab, output, quiet):
+    """Count the words of CORPUS in word2vec.c's vocabulary format and order
+    (</s> first, then by count), streaming.
+
+    \b
+      w2v vocab corpus.txt -o vocab.txt && w2v train corpus.txt -o v.bin --read-vocab vocab.txt
+      w2v vocab corpus.txt --min-count 1 | head
+    """
+    stream = open_corpus(corpus)
+    try:
+        encoded = encode(iter_tokens(stream), min_count=min_count, max_vocab=max_vocab)
+    finally:
+        if stream is not sys.stdin.buffer:
+            stream.close()
+    vocab = encoded.vocab
+    if output == "-":
+        out = sys.stdout.buffer
+        for word, count in zip(vocab.words, vocab.counts.tolist()):
+            out.write(b"%s %d\n" % (word, count))
+        out.flush()
+    else:
+        vocab.save(output)
+    pruned = f", {encoded.pruned:,} pruned while counting" if encoded.pruned else ""
+    _say(quiet, f"{encoded.tokens:,} tokens, {len(vocab):,} words with count >= {min_count} "
+                f"covering {vocab.total:,} tokens{pruned}")
+
+
+@main.command(cls=Command)
+@query_options
+@click.option("--vocab", "vocab_path", required=True, type=click.Path(dir_okay=False),
+              help="The model's vocabulary: one token per line, in the model's order.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Where to write the matrix.")
+@click.option("--oov", type=click.Choice(["random", "zeros", "mean"]), default="random", show_default=True,
+              help="Rows for tokens without a vector.")
+@click.option("--seed", type=int, default=1, show_default=True, help="Seed for --oov random.")
+@click.option("--format", "fmt", type=click.Choice(["auto", "npy", "npz", "txt"]), default="auto", show_default=True,
+              help="auto: by the output's extension (.npy, .npz, else txt).")
+def export(model, as_json, no_cache, vocab_path, output, oov, seed, fmt):
+    """The embedding matrix for a downstream model's own vocabulary: row i is the vector of
+    the model's token i (exact match, else lower-cased, else --oov), ready to initialise its
+    embedding layer, frozen or fine-tuned.
+
+    \b
+      w2v export -m vecs.bin --vocab model_vocab.txt -o emb.npy
+      w2v export -m vecs.bin --vocab tokens.txt -o emb.npz --oov zeros
+    """
+    from .export import align, read_tokens, save_matrix
+
+    if fmt == "auto":
+        fmt = {".npy": "npy", ".npz": "npz"}.get(os.path.splitext(output)[1].lower(), "txt")
+    check_writable(output)
+    tokens = read_tokens(vocab_path)
+    result = align(_load(model, no_cache), tokens, oov, seed)
+    save_matrix(output, result.matrix, tokens, fmt)
+    summary = {"tokens": len(tokens), "found": result.found, "case_folded": result.folded,
+               "missing": len(result.missing), "oov_rows": oov, "shape": list(result.matrix.shape)}
+    if as_json:
+        click.echo(json.dumps({**summary, "missing_examples": result.missing[:20]}, ensure_ascii=False))
+    else:
+        examples = f" (e.g. {', '.join(result.missing[:5])})" if result.missing else ""
+        click.echo(f"{len(tokens):,} tokens: {result.found:,} found, {result.folded:,} found lower-cased, "
+                   f"{len(result.missing):,} missing{examples}, filled with {oov}; wrote {output} "
+                   f"{result.matrix.shape[0]} x {result.matrix.shape[1]}", err=True)
+
+
+@main.command(cls=Command)
+@click.argument("words", nargs=-1, required=True)
+@query_options
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="map.svg (or .png with matplotlib).")
+@click.option("--neighbours", type=click.IntRange(0, 50), default=0, show_default=True,
+              help="Also draw each word's N nearest neighbours.")
+@click.option("--method", type=click.Choice(["pca"]), default="pca", show_default=True, help="Projection to 2-D.")
+def plot(words, model, as_json, no_cache, output, neighbours, method):
+    """Draw WORDS (and their neighbours) in 2-D by PCA of their vectors, as a standalone SVG.
+
+    \b
+      w2v plot king queen man woman paris france -m vecs.bin -o map.svg
+      w2v plot bank river money -m vecs.bin -o bank.svg --neighbours 5
+    """
+    from .plot import pca_2d, to_svg, write_png
+
+    vectors = _load(model, no_cache)
+    labels, is_query = [], []
+    for w in words:
+        vectors.id(w)
+        if w not in labels:
+            labels.append(w)
+            is_query.append(True)
+    for w in words:
+        for n, _ in vectors.nearest(w, neighbours) if neighbours else []:
+            if n not in labels:
+                labels.append(n)
+                is_query.append(False)
+    coords = pca_2d(vectors.matrix[[vectors.id(w) for w in labels]])
+    check_writable(output)
+    if output.lower().endswith(".png"):
+        write_png(output, coords, labels, is_query)
+    else:
+        from .atomic import atomic_open
+
+        with atomic_open(output) as f:
+            f.write(to_svg(coords, labels, is_query, title=f"PCA of {len(labels)} words").encode())
+    if as_json:
+        click.echo(json.dumps([{"word": w, "x": round(float(x), 6), "y": round(float(y), 6), "query": q}
+                               for w, (x, y), q in zip(labels, coords, is_query)], ensure_ascii=False))
 
 
 if __name__ == "__main__":
