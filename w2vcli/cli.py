@@ -620,5 +620,75 @@ def plot(words, model, as_json, no_cache, output, neighbours, method):
                                for w, (x, y), q in zip(labels, coords, is_query)], ensure_ascii=False))
 
 
+
+@main.command(cls=Command)
+@click.argument("word", required=False)
+@query_options
+@click.option("--corpus", required=True, type=click.Path(dir_okay=False, allow_dash=True),
+              help="The text to find the word's occurrences in (usually the training corpus).")
+@click.option("--max-senses", type=click.IntRange(2, 20), default=5, show_default=True, help="Most senses to try.")
+@click.option("--senses", "force", type=click.IntRange(1, 20), default=None, help="Use exactly this many senses.")
+@click.option("--contexts", type=click.IntRange(10), default=2000, show_default=True,
+              help="Occurrences to sample (uniformly, streaming) and cluster.")
+@click.option("--window", type=click.IntRange(1, 50), default=5, show_default=True, help="Context words each side.")
+@click.option("-n", "count", type=click.IntRange(1), default=8, show_default=True, help="Neighbours per sense.")
+@click.option("--examples", type=click.IntRange(0), default=3, show_default=True, help="Example snippets per sense.")
+@click.option("--context-model", type=click.Path(dir_okay=False),
+              help="Vectors for the context words, e.g. the file written by train --output-context.")
+@click.option("--tag", "tag_file", type=click.Path(dir_okay=False),
+              help="Instead: a file of words (one per line) to tag as word#k throughout the corpus.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="With --tag: the tagged corpus.")
+@click.option("--seed", type=int, default=1, show_default=True, help="Sampling and k-means seed.")
+def senses(word, model, as_json, no_cache, corpus, max_senses, force, contexts, window, count, examples,
+           context_model, tag_file, output, seed):
+    """The senses of WORD: its occurrences in the corpus, clustered by their contexts, with each
+    sense's share, nearest words and examples. One sense when no split is clearly better.
+
+    \b
+      w2v senses bank -m vecs.bin --corpus text8
+      w2v senses apple -m vecs.bin --corpus text8 --senses 2 --json
+      w2v senses --tag words.txt -m vecs.bin --corpus text8 -o tagged.txt && w2v train tagged.txt -o senses.bin
+    """
+    from .senses import find_senses, tag_corpus
+
+    vectors = _load(model, no_cache)
+    if tag_file:
+        if not output:
+            raise W2VError("--tag needs -o/--output for the tagged corpus", exit_code=2)
+        from .atomic import atomic_open
+        from .export import read_tokens
+
+        words = read_tokens(tag_file)
+        for w in words:
+            vectors.id(w)
+
+        def report(r):
+            click.echo(f"{r.word}: {len(r.senses)} sense(s) from {r.sampled} of {r.occurrences} occurrences", err=True)
+
+        with atomic_open(output) as f:
+            tagged = tag_corpus(vectors, corpus, words, f, window, max_senses, contexts, seed, report)
+        for w, n in tagged.items():
+            click.echo(f"{w}: {n:,} occurrences tagged", err=True)
+        return
+    if not word:
+        raise W2VError("give a WORD, or --tag FILE", exit_code=2)
+    ctx_vectors = Vectors.load(context_model) if context_model else None
+    r = find_senses(vectors, corpus, word, max_senses, contexts, window, force, count, examples, seed, ctx_vectors)
+    if as_json:
+        click.echo(json.dumps({
+            "word": r.word, "occurrences": r.occurrences, "sampled": r.sampled,
+            "silhouette": {str(k): round(v, 4) for k, v in r.silhouettes.items()},
+            "senses": [{"sense": i + 1, "share": round(s.share, 4), "size": s.size,
+                        "neighbours": [{"word": w, "score": round(x, 6)} for w, x in s.neighbours],
+                        "examples": s.examples} for i, s in enumerate(r.senses)]}, ensure_ascii=False))
+        return
+    for i, s in enumerate(r.senses, 1):
+        click.echo(f"{r.word}\t{i}\t{s.share:.3f}\tneighbours\t" + " ".join(f"{w}:{x:.3f}" for w, x in s.neighbours))
+        for example in s.examples:
+            click.echo(f"{r.word}\t{i}\t{s.share:.3f}\texample\t{example}")
+    click.echo(f"{r.word}: {len(r.senses)} sense(s) from {r.sampled:,} sampled of {r.occurrences:,} occurrences",
+               err=True)
+
+
 if __name__ == "__main__":
     main()
