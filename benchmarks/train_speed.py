@@ -28,6 +28,7 @@ from w2vcli.vectors import Vectors
 HERE = Path(__file__).resolve().parent
 SHARED = HERE.parent.parent / "shared"
 BIN = Path(sys.executable).parent
+SEEDED_C = None  # built on demand by seeded_c_tool()
 
 CONFIGS = {
     "sg-ns": dict(model="skipgram", dim=100, negative=5, hs=0),
@@ -54,6 +55,32 @@ model.wv.save_word2vec_format(out, binary=True)
 """
 
 
+SEED_LINE = "unsigned long long next_random = (long long)id;"
+
+
+def seeded_c_tool(tmp):
+    """word2vec.c with one line changed so that its thread seeds take $CSEED into account.
+
+    word2vec.c seeds thread i with i, so every run follows the same random stream and its
+    scores are one draw, not a distribution. To compare with w2v over seeds, this builds the
+    C source shipped in the `word2vec` package with that line alone changed, and the
+    package's own compiler flags. Nothing of it is kept.
+    """
+    import word2vec
+
+    source = Path(word2vec.__file__).parent / "includes" / "word2vec.c"
+    text = source.read_text()
+    if SEED_LINE not in text:
+        raise SystemExit(f"cannot find the seed line in {source}")
+    patched = Path(tmp) / "word2vec_seeded.c"
+    patched.write_text(text.replace(SEED_LINE, "unsigned long long next_random = (long long)id"
+                                    ' + 7919ULL * (unsigned long long)atoll(getenv("CSEED") ? getenv("CSEED") : "0");'))
+    binary = Path(tmp) / "word2vec_seeded"
+    subprocess.run(["gcc", str(patched), "-o", str(binary), "-lm", "-pthread", "-O3", "-march=native",
+                    "-funroll-loops", "-Wno-unused-result"], check=True)
+    return binary
+
+
 def alpha_of(cfg):
     return 0.05 if cfg["model"] == "cbow" else 0.025
 
@@ -66,8 +93,9 @@ def command(tool, cfg, corpus, out, threads, seed):
                 "--window", c["window"], "--negative", c["negative"], "--hs" if c["hs"] else "--no-hs",
                 "--sample", c["sample"], "--min-count", c["min_count"], "--epochs", c["epochs"],
                 "--alpha", alpha_of(c), "--threads", threads, "--seed", seed]
-    if tool == "word2vec.c":
-        return [str(BIN / "word2vec"), "-train", corpus, "-output", out, "-cbow", int(c["model"] == "cbow"),
+    if tool.startswith("word2vec.c"):
+        exe = SEEDED_C if tool == "word2vec.c-seeded" else BIN / "word2vec"
+        return ["env", f"CSEED={seed}", str(exe), "-train", corpus, "-output", out, "-cbow", int(c["model"] == "cbow"),
                 "-size", c["dim"], "-window", c["window"], "-negative", c["negative"], "-hs", c["hs"],
                 "-sample", c["sample"], "-min-count", c["min_count"], "-iter", c["epochs"],
                 "-alpha", alpha_of(c), "-threads", threads, "-binary", 1, "-debug", 0]
@@ -134,7 +162,8 @@ def main(argv=None):
     p.add_argument("--corpus", default=str(SHARED / "corpora" / "text8_prefix"))
     p.add_argument("--eval-dir", default=str(SHARED / "eval"))
     p.add_argument("--configs", default="sg-ns,cbow-ns,sg-hs", help=f"comma list of {','.join(CONFIGS)}")
-    p.add_argument("--tools", default="w2v,word2vec.c,gensim,gensim-file")
+    p.add_argument("--tools", default="w2v,word2vec.c,gensim,gensim-file",
+                   help="w2v, word2vec.c, word2vec.c-seeded (see seeded_c_tool), gensim, gensim-file")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--markdown", help="also write the table to this file")
@@ -145,7 +174,10 @@ def main(argv=None):
     tools = args.tools.split(",")
     tokens = count_tokens(args.corpus)
     results = {}  # (config, tool) -> list of (wall, rss, acc, ws, startup)
+    global SEEDED_C
     with tempfile.TemporaryDirectory() as tmp:
+        if "word2vec.c-seeded" in tools:
+            SEEDED_C = seeded_c_tool(tmp)
         for rep in range(args.repeat):
             for name in configs:
                 for tool in tools:
@@ -169,8 +201,8 @@ def render(results, configs, tools, tokens, args):
     lines = [
         f"Machine: {machine()}",
         f"Corpus: {args.corpus} ({tokens:,} tokens), {epochs} epochs, window 5, sample 1e-3, min-count 5, "
-        f"{args.threads} threads; medians of {args.repeat} interleaved runs (w2v and gensim with seeds "
-        f"1..{args.repeat}; word2vec.c has no seed option).",
+        f"{args.threads} threads; medians of {args.repeat} interleaved runs (w2v, gensim and "
+        f"word2vec.c-seeded with seeds 1..{args.repeat}; word2vec.c has no seed option).",
         f"Command: python -m benchmarks.train_speed --corpus {args.corpus} --configs {args.configs} "
         f"--tools {args.tools} --threads {args.threads} --repeat {args.repeat}",
         "",

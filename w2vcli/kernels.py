@@ -164,7 +164,7 @@ def _hierarchical(h, word, grad, out, points, codes, codelens, sig, alpha):
             f += h[c] * o[c]
         if f <= -MAX_EXP or f >= MAX_EXP:  # as word2vec.c: saturated nodes are skipped
             continue
-        g = (np.float32(1.0) - codes[word, d] - sig[int((f + MAX_EXP) * EXP_SCALE)]) * alpha
+        g = (np.float32(1 - codes[word, d]) - sig[int((f + MAX_EXP) * EXP_SCALE)]) * alpha
         for c in range(dim):
             grad[c] += g * o[c]
             o[c] += g * h[c]
