@@ -1,3 +1,4 @@
+import os
 import struct
 import subprocess
 
@@ -131,3 +132,30 @@ def test_c_distance_tool_reads_our_binary(tmp_path):
     lines = [line.split() for line in out.decode().splitlines() if line.strip()]
     ranked = [f[0] for f in lines if len(f) == 2 and f[0] in ("pear", "car", "</s>")]
     assert ranked[:2] == ["pear", "car"]
+
+
+@pytest.mark.parametrize("binary", [True, False])
+def test_nan_or_infinite_values_are_an_error_naming_the_row(tmp_path, binary):
+    path = tmp_path / "v"
+    bad = MATRIX.copy()
+    bad[1, 2] = np.inf if binary else np.nan
+    write_vectors(str(path), WORDS, bad, binary=binary)
+    with pytest.raises(W2VError, match="row 2 .* NaN or infinite"):
+        read_vectors(str(path))
+
+
+def test_header_that_lies_about_dimensions(tmp_path):
+    path = tmp_path / "v.bin"
+    write_vectors(str(path), WORDS, MATRIX, binary=True)
+    data = path.read_bytes().replace(b"3 3\n", b"3 4\n", 1)
+    path.write_bytes(data)
+    with pytest.raises(W2VError, match="truncated"):
+        read_vectors(str(path))
+
+
+def test_writing_to_a_full_device_is_a_clear_error(w2v, tmp_path):
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full here")
+    write_vectors(str(tmp_path / "v.bin"), WORDS, MATRIX, binary=True)
+    r = w2v("convert", tmp_path / "v.bin", "/dev/full")
+    assert r.exit_code == 1 and "No space left on device" in r.stderr

@@ -24,6 +24,9 @@ def atomic_open(path: str):
 
     On any exception the temp file is removed and ``path`` is left untouched.
     """
+    if os.path.exists(path) and not os.path.isfile(path) and not os.path.isdir(path):
+        yield from _direct(path)  # a device or pipe (/dev/stdout, /dev/full, a FIFO): nothing to rename
+        return
     check_writable(path)
     directory = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=directory)
@@ -40,6 +43,14 @@ def atomic_open(path: str):
     except BaseException:
         _remove(tmp)
         raise
+
+
+def _direct(path: str):
+    try:
+        with open(path, "wb") as f:
+            yield f
+    except OSError as e:
+        raise W2VError(f"cannot write {path}: {e.strerror or e}") from None
 
 
 def _new_file_mode(path: str) -> int:

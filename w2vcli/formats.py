@@ -80,9 +80,16 @@ def read_vectors(path: str) -> tuple[list[bytes], np.ndarray, bool]:
     except OSError as e:
         raise W2VError(f"cannot read vector file {path}: {e.strerror or e}") from None
     rows, dim, offset = _header(data, path)
-    if rows >= 0 and looks_binary(data, offset, dim):
-        return (*_parse_binary(data, rows, dim, offset, path), True)
-    return (*_parse_text(bytes(data[offset:]), rows, dim, path), False)
+    binary = rows >= 0 and looks_binary(data, offset, dim)
+    if binary:
+        words, matrix = _parse_binary(data, rows, dim, offset, path)
+    else:
+        words, matrix = _parse_text(bytes(data[offset:]), rows, dim, path)
+    bad = np.flatnonzero(~np.isfinite(matrix).all(axis=1))
+    if len(bad):
+        raise W2VError(f"{path}: row {bad[0] + 1} ({words[bad[0]][:40]!r}) holds NaN or infinite values "
+                       f"({len(bad)} rows in all)")
+    return words, matrix, binary
 
 
 def _parse_binary(data, rows: int, dim: int, offset: int, path: str):

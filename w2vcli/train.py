@@ -1,6 +1,8 @@
 """Training: wires vocabulary, tables and kernels, runs Hogwild threads, schedules the learning rate."""
 
+import contextlib
 import os
+import signal
 import threading
 import time
 from dataclasses import dataclass, field
@@ -101,8 +103,29 @@ class Progress:
 
 
 class Interrupted(W2VError):
-    def __init__(self):
-        super().__init__("interrupted: training stopped, no output written", exit_code=130)
+    def __init__(self, signum: int = signal.SIGINT):
+        name = signal.Signals(signum).name
+        super().__init__(f"interrupted by {name}: training stopped, no output written", exit_code=128 + signum)
+
+
+@contextlib.contextmanager
+def _stop_on_signals(stop: threading.Event):
+    """SIGINT and SIGTERM stop training (threads finish their current 0.1 s chunk), then raise Interrupted."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught = []
+
+    def handler(signum, frame):
+        caught.append(signum)
+        stop.set()
+
+    previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield caught
+    finally:
+        for s, h in previous.items():
+            signal.signal(s, h)
 
 
 def train(
@@ -164,18 +187,15 @@ def train(
 
     started = time.perf_counter()
     pool = [threading.Thread(target=worker, args=(t,), daemon=True) for t in range(threads)]
-    for th in pool:
-        th.start()
-    try:
+    with _stop_on_signals(stop) as caught:
+        for th in pool:
+            th.start()
         while alive := [th for th in pool if th.is_alive()]:
             alive[0].join(progress_every)
-            if on_progress is not None:
+            if on_progress is not None and not stop.is_set():
                 on_progress(snapshot())
-    except KeyboardInterrupt:
-        stop.set()
-        for th in pool:
-            th.join()
-        raise Interrupted() from None
+    if caught:
+        raise Interrupted(caught[0])
     if errors:
         raise errors[0]
     final = snapshot()
