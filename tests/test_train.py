@@ -120,3 +120,20 @@ def test_cli_output_context_writes_the_negative_sampling_vectors(tmp_path, topic
     assert r.exit_code == 0
     words, ctx, binary = read_vectors(str(tmp_path / "ctx.txt"))
     assert not binary and len(words) == 25 and np.abs(ctx).sum() > 0
+
+
+def test_init_continues_from_earlier_vectors(tmp_path, topics, w2v):
+    common = ["--dim", 8, "--min-count", 1, "--threads", 1, "-q"]
+    assert w2v("train", topics, "-o", tmp_path / "a.bin", *common).exit_code == 0
+    more = tmp_path / "more.txt"
+    more.write_text(topics.read_text() + "zebra cat dog\n" * 20)
+    # a learning rate near zero: the known words keep their vectors, the new word is random
+    r = w2v("train", more, "-o", tmp_path / "b.bin", "--init", tmp_path / "a.bin", "--alpha", 1e-9,
+            "--min-alpha", 0, *common[:-1])
+    assert r.exit_code == 0 and "starting 25 of 26 words from" in r.stderr
+    a, b = Vectors.load(str(tmp_path / "a.bin")), Vectors.load(str(tmp_path / "b.bin"))
+    for word in ("cat", "bank", "rain"):
+        assert np.allclose(a.vector(word), b.vector(word), atol=1e-6)
+    assert "zebra" in b and np.abs(b.vector("zebra")).max() < 0.5 / 8 + 1e-6
+    r = w2v("train", more, "-o", tmp_path / "c.bin", "--init", tmp_path / "a.bin", "--dim", 9, "-q")
+    assert r.exit_code == 2 and "--init vectors have 8 dimensions" in r.stderr

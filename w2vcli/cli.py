@@ -122,11 +122,13 @@ def _binary_output(path: str, fmt: str) -> bool:
 @click.option("--read-vocab", type=click.Path(dir_okay=False), help="Use this vocabulary instead of counting the corpus.")
 @click.option("--output-context", type=click.Path(dir_okay=False),
               help="Also write the output (context) vectors of negative sampling, same format.")
+@click.option("--init", "init_path", type=click.Path(dir_okay=False),
+              help="Continue from these vectors: known words start from them, new words at random.")
 @click.option("--classes", type=click.IntRange(1), default=None,
               help="Write K k-means word classes ('word class' lines) to --output instead of vectors (word2vec.c -classes).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
 def train_cmd(corpus, output, fmt, model, dim, window, negative, hs, sample, epochs, min_count, alpha, min_alpha,
-              threads, max_vocab, seed, cbow_mean, save_vocab, read_vocab, output_context, classes, quiet):
+              threads, max_vocab, seed, cbow_mean, save_vocab, read_vocab, output_context, init_path, classes, quiet):
     """Learn word vectors from CORPUS (a text file, .gz/.bz2/.xz, or - for stdin).
 
     Words are split on spaces, tabs and newlines and kept as raw bytes (any
@@ -154,6 +156,13 @@ def train_cmd(corpus, output, fmt, model, dim, window, negative, hs, sample, epo
         if path:
             check_writable(path)
     started = time.perf_counter()
+    init = None
+    if init_path:
+        from .formats import read_vectors
+
+        init = read_vectors(init_path)[:2]
+        if init[1].shape[1] != dim:
+            raise W2VError(f"--init vectors have {init[1].shape[1]} dimensions, --dim is {dim}", exit_code=2)
     fixed = Vocab.read(read_vocab, min_count) if read_vocab else None
     stream = open_corpus(corpus)
     try:
@@ -169,7 +178,10 @@ def train_cmd(corpus, output, fmt, model, dim, window, negative, hs, sample, epo
     objective = "+".join(x for x, on in (("NS", negative > 0), ("HS", hs)) if on)
     _say(quiet, f"training {model}+{objective}, {dim} dims, {epochs} epochs, {config.threads} threads")
     bar = ProgressLine(not quiet)
-    result, final = train(encoded, config, on_progress=bar)
+    if init is not None:
+        known = len(set(init[0]) & set(vocab.words))
+        _say(quiet, f"starting {known:,} of {len(vocab):,} words from {init_path}, the rest at random")
+    result, final = train(encoded, config, on_progress=bar, init=init)
     bar.finish()
     if classes:
         from .classes import kmeans_classes, write_classes

@@ -133,13 +133,20 @@ def train(
     config: TrainConfig,
     on_progress: Callable[[Progress], None] | None = None,
     progress_every: float = 0.5,
+    init: tuple[list[bytes], np.ndarray] | None = None,
 ) -> tuple[Model, Progress]:
-    """Train word vectors on an encoded corpus; returns the model and the final Progress."""
+    """Train word vectors on an encoded corpus; returns the model and the final Progress.
+
+    ``init`` (words, vectors) continues from earlier vectors: words found there start from
+    their vector, the others from random as usual.
+    """
     config.validate()
     vocab, ids = corpus.vocab, corpus.ids
     v, dim = len(vocab), config.dim
     _check_memory(v, dim, config)
     syn0 = kernels.random_rows(v, dim, config.seed)
+    if init is not None:
+        start_from(syn0, vocab.words, *init)
     syn1neg = np.zeros((v if config.negative else 1, dim), np.float32)
     syn1 = np.zeros((v if config.hs else 1, dim), np.float32)
     tree = HuffmanTree.from_counts(vocab.counts) if config.hs else HuffmanTree.from_counts(vocab.counts[:1])
@@ -201,6 +208,18 @@ def train(
     final = snapshot()
     context = syn1neg if config.negative else None
     return Model(vocab.words, vocab.counts, syn0, context), final
+
+
+def start_from(syn0: np.ndarray, words: list[bytes], init_words: list[bytes], init_vectors: np.ndarray) -> int:
+    """Copy the rows of words that init_words knows into syn0; returns how many."""
+    if init_vectors.shape[1] != syn0.shape[1]:
+        raise UsageError(f"--init vectors have {init_vectors.shape[1]} dimensions, --dim is {syn0.shape[1]}")
+    known = {w: i for i, w in reversed(list(enumerate(init_words)))}
+    pairs = [(row, known[w]) for row, w in enumerate(words) if w in known]
+    if pairs:
+        rows, sources = map(list, zip(*pairs))
+        syn0[rows] = init_vectors[sources]
+    return len(pairs)
 
 
 def _thread_seed(seed: int, thread: int) -> int:
