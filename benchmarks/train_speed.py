@@ -88,6 +88,8 @@ def alpha_of(cfg):
 def command(tool, cfg, corpus, out, threads, seed):
     """The command line for one run; w2v and gensim take ``seed``, word2vec.c has no seed option."""
     c = {**COMMON, **cfg}
+    if tool == "w2v-1thread":  # for thread scaling: the same run on one thread
+        tool, threads = "w2v", 1
     if tool == "w2v":
         return [str(BIN / "w2v"), "train", corpus, "-o", out, "--model", c["model"], "--dim", c["dim"],
                 "--window", c["window"], "--negative", c["negative"], "--hs" if c["hs"] else "--no-hs",
@@ -163,7 +165,7 @@ def main(argv=None):
     p.add_argument("--eval-dir", default=str(SHARED / "eval"))
     p.add_argument("--configs", default="sg-ns,cbow-ns,sg-hs", help=f"comma list of {','.join(CONFIGS)}")
     p.add_argument("--tools", default="w2v,word2vec.c,gensim,gensim-file",
-                   help="w2v, word2vec.c, word2vec.c-seeded (see seeded_c_tool), gensim, gensim-file")
+                   help="w2v, w2v-1thread, word2vec.c, word2vec.c-seeded (see seeded_c_tool), gensim, gensim-file")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--markdown", help="also write the table to this file")
