@@ -8,6 +8,8 @@ from .errors import W2VError
 from .formats import read_vectors, write_vectors
 
 COSMUL_EPSILON = 1e-6  # as gensim's most_similar_cosmul and Levy & Goldberg (2014)
+SCORE_BUDGET = 1 << 26  # floats in one batch x vocabulary score matrix (256 MB)
+FEW_LOOKUPS = 8  # up to this many words are found by scanning the list; then a dict is built
 
 
 def decode_word(word: bytes) -> str:
@@ -30,12 +32,14 @@ class Vectors:
         self._unit: np.ndarray | None = None
         self._norms: np.ndarray | None = None
         self._index: dict[str, int] | None = None
+        self._scans = 0
 
     @classmethod
     def from_unit(cls, words: list[str], unit: np.ndarray, norms: np.ndarray) -> "Vectors":
         """Vectors given as unit rows and their lengths (the query cache stores them so)."""
         self = cls.__new__(cls)
         self.words, self._matrix, self._unit, self._norms, self._index = list(words), None, unit, norms, None
+        self._scans = 0
         return self
 
     @classmethod
@@ -79,12 +83,18 @@ class Vectors:
     @property
     def index(self) -> dict[str, int]:
         if self._index is None:
-            self._index = {}
-            for i, w in enumerate(self.words):
-                self._index.setdefault(w, i)  # the first of duplicate words wins, as in word2vec.c's tools
+            # built backwards so that the first of duplicate words wins, as in word2vec.c's tools
+            self._index = dict(zip(reversed(self.words), range(len(self.words) - 1, -1, -1)))
         return self._index
 
     def id(self, word: str) -> int:
+        if self._index is None and self._scans < FEW_LOOKUPS:
+            # a query or two: a scan of the word list costs less than building the index
+            self._scans += 1
+            try:
+                return self.words.index(word)
+            except ValueError:
+                pass
         try:
             return self.index[word]
         except KeyError:
@@ -107,9 +117,10 @@ class Vectors:
         """Cosine neighbours of a word, or of the mean of several (word2vec.c's distance), excluding them."""
         return self.nearest_many([[words] if isinstance(words, str) else list(words)], n)[0]
 
-    def nearest_many(self, queries: list[list[str]], n: int = 10, batch: int = 1024) -> list[list[tuple[str, float]]]:
+    def nearest_many(self, queries: list[list[str]], n: int = 10) -> list[list[tuple[str, float]]]:
         """``nearest`` for many queries at once: one matrix product per batch of queries."""
         ids = [[self.id(w) for w in q] for q in queries]
+        batch = max(1, min(1024, SCORE_BUDGET // max(1, len(self))))
         results = []
         for start in range(0, len(ids), batch):
             group = ids[start : start + batch]
