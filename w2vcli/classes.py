@@ -8,6 +8,7 @@ largest dot product. Here the centres are sums over words sorted by class
 
 import numpy as np
 
+from .atomic import atomic_open
 from .errors import W2VError
 
 ITERATIONS = 10  # as word2vec.c
@@ -41,7 +42,5 @@ def _class_sums(matrix: np.ndarray, classes: np.ndarray, k: int) -> np.ndarray:
 
 def write_classes(path: str, words: list[bytes], classes: np.ndarray) -> None:
     """``word class`` lines, word2vec.c's -classes output."""
-    from .atomic import atomic_open
-
     with atomic_open(path) as f:
         f.write(b"".join(b"%s %d\n" % (w, c) for w, c in zip(words, classes.tolist())))

@@ -10,11 +10,11 @@ import click
 import numpy as np
 
 from . import __version__, cache
-from .atomic import check_writable
+from .atomic import atomic_open, check_writable
 from .corpus import iter_tokens, open_corpus
 from .errors import W2VError
 from .evaluate import analogies, word_pairs
-from .formats import write_vectors
+from .formats import read_vectors, write_vectors
 from .vectors import Vectors, encode_word
 from .vocab import MAX_VOCAB, Vocab, encode
 
@@ -62,12 +62,14 @@ def _fmt_time(seconds: float) -> str:
 
 
 class ProgressLine:
-    """A progress bar on a terminal; on a pipe or file, a line every 10%."""
+    """A progress bar on a terminal; on a pipe or file, a line every 10% and at least once a minute."""
 
-    def __init__(self, enabled: bool):
+    def __init__(self, enabled: bool, every: float = 60.0):
         self.enabled = enabled
         self.tty = sys.stderr.isatty()
         self.next_tenth = 1
+        self.every = every
+        self.last = time.monotonic()
 
     def __call__(self, p) -> None:
         if not self.enabled:
@@ -77,8 +79,9 @@ class ProgressLine:
                 f"alpha {p.alpha:.6f}  ETA {_fmt_time(p.eta)}")
         if self.tty:
             click.echo("\r" + text, err=True, nl=False)
-        elif p.fraction * 10 >= self.next_tenth:
+        elif p.fraction * 10 >= self.next_tenth or time.monotonic() - self.last >= self.every:
             self.next_tenth = int(p.fraction * 10) + 1
+            self.last = time.monotonic()
             click.echo(text, err=True)
 
     def finish(self) -> None:
@@ -158,8 +161,6 @@ def train_cmd(corpus, output, fmt, model, dim, window, negative, hs, sample, epo
     started = time.perf_counter()
     init = None
     if init_path:
-        from .formats import read_vectors
-
         init = read_vectors(init_path)[:2]
         if init[1].shape[1] != dim:
             raise W2VError(f"--init vectors have {init[1].shape[1]} dimensions, --dim is {dim}", exit_code=2)
@@ -435,8 +436,6 @@ def info(path, as_json):
     \b
       w2v info vecs.bin
     """
-    from .formats import read_vectors
-
     words, matrix, binary = read_vectors(path)
     norms = np.linalg.norm(matrix, axis=1) if len(matrix) else np.zeros(1)
     facts = {
@@ -507,8 +506,6 @@ def classes(model, as_json, no_cache, k, output):
         if output == "-":
             click.echo(text, nl=False)
         else:
-            from .atomic import atomic_open
-
             with atomic_open(output) as f:
                 f.write(text.encode())
     elif output == "-":
@@ -623,8 +620,6 @@ def plot(words, model, as_json, no_cache, output, neighbours, method):
     if output.lower().endswith(".png"):
         write_png(output, coords, labels, is_query)
     else:
-        from .atomic import atomic_open
-
         with atomic_open(output) as f:
             f.write(to_svg(coords, labels, is_query, title=f"PCA of {len(labels)} words").encode())
     if as_json:
@@ -667,7 +662,6 @@ def senses(word, model, as_json, no_cache, corpus, max_senses, force, contexts, 
     if tag_file:
         if not output:
             raise W2VError("--tag needs -o/--output for the tagged corpus", exit_code=2)
-        from .atomic import atomic_open
         from .export import read_tokens
 
         words = read_tokens(tag_file)

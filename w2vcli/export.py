@@ -5,8 +5,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .atomic import atomic_open
 from .errors import W2VError
-from .vectors import Vectors
+from .formats import write_vectors
+from .vectors import Vectors, encode_word
 
 OOV_CHOICES = ("random", "zeros", "mean")
 
@@ -73,10 +75,6 @@ def align(vectors: Vectors, tokens: list[str], oov: str = "random", seed: int = 
 
 def save_matrix(path: str, matrix: np.ndarray, tokens: list[str], fmt: str) -> None:
     """npy (the matrix), npz (``embeddings`` and ``tokens``) or txt (word2vec text format)."""
-    from .atomic import atomic_open
-    from .formats import write_vectors
-    from .vectors import encode_word
-
     if fmt == "txt":
         write_vectors(path, [encode_word(t) for t in tokens], matrix, binary=False)
         return
