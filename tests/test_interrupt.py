@@ -35,3 +35,45 @@ def test_a_signal_stops_training_without_writing_anything(tmp_path, signum):
     assert "Traceback" not in rest
     assert out.read_bytes() == b"the previous vectors"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.txt", "v.bin"]
+
+
+def test_a_killed_run_resumes_from_its_checkpoint_to_the_same_vectors(tmp_path):
+    """--threads 1: stopped with SIGKILL after a checkpoint and resumed, the output is byte for
+    byte that of a run never stopped (same positions, random states and learning rate)."""
+    corpus = topic_corpus(tmp_path / "c.txt", sentences=20_000)
+    exe = os.path.join(os.path.dirname(sys.executable), "w2v")
+    common = ["--epochs", "60", "--min-count", "1", "--dim", "16", "--threads", "1", "--seed", "5", "--sample", "0"]
+    subprocess.run([exe, "train", str(corpus), "-o", str(tmp_path / "straight.bin"), "-q", *common], check=True)
+    ckpt = tmp_path / "run.ckpt.npz"
+    proc = subprocess.Popen([exe, "train", str(corpus), "-o", str(tmp_path / "resumed.bin"), *common,
+                             "--checkpoint", str(ckpt), "--checkpoint-every", "0.005"],
+                            stderr=subprocess.PIPE, text=True)
+    checkpoints = 0
+    while checkpoints < 2:  # let it save twice, then kill it with no chance to clean up
+        line = proc.stderr.readline()
+        assert line, "training ended before it could be killed"
+        checkpoints += line.startswith("checkpoint:")
+    proc.kill()
+    proc.wait()
+    assert ckpt.exists() and not (tmp_path / "resumed.bin").exists()
+    r = subprocess.run([exe, "train", str(corpus), "-o", str(tmp_path / "resumed.bin"), "--resume", str(ckpt), "-q"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "resumed.bin").read_bytes() == (tmp_path / "straight.bin").read_bytes()
+    assert not ckpt.exists()  # finished: the checkpoint is gone
+
+
+def test_resume_refuses_another_corpus(tmp_path):
+    corpus = topic_corpus(tmp_path / "c.txt", sentences=2000)
+    exe = os.path.join(os.path.dirname(sys.executable), "w2v")
+    proc = subprocess.Popen([exe, "train", str(corpus), "-o", str(tmp_path / "v.bin"), "--epochs", "10000",
+                             "--min-count", "1", "--dim", "8", "--threads", "1", "--checkpoint-every", "0.005"],
+                            stderr=subprocess.PIPE, text=True)
+    while not (line := proc.stderr.readline()).startswith("checkpoint:"):
+        assert line
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=30) == 143
+    other = topic_corpus(tmp_path / "other.txt", sentences=1500)
+    r = subprocess.run([exe, "train", str(other), "-o", str(tmp_path / "v.bin"), "--resume",
+                        str(tmp_path / "v.bin.ckpt.npz")], capture_output=True, text=True)
+    assert r.returncode == 1 and "is not the corpus of" in r.stderr and "Traceback" not in r.stderr

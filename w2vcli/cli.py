@@ -125,13 +125,20 @@ def _binary_output(path: str, fmt: str) -> bool:
 @click.option("--read-vocab", type=click.Path(dir_okay=False), help="Use this vocabulary instead of counting the corpus.")
 @click.option("--output-context", type=click.Path(dir_okay=False),
               help="Also write the output (context) vectors of negative sampling, same format.")
+@click.option("--checkpoint-every", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Save the training state every N minutes (to --checkpoint), and when stopped by a signal.")
+@click.option("--checkpoint", "checkpoint_path", type=click.Path(dir_okay=False), default=None,
+              help="Checkpoint file [default: OUTPUT.ckpt.npz].")
+@click.option("--resume", "resume_path", type=click.Path(dir_okay=False), default=None,
+              help="Go on from a checkpoint, on the same corpus; its settings replace the training options.")
 @click.option("--init", "init_path", type=click.Path(dir_okay=False),
               help="Continue from these vectors: known words start from them, new words at random.")
 @click.option("--classes", type=click.IntRange(1), default=None,
               help="Write K k-means word classes ('word class' lines) to --output instead of vectors (word2vec.c -classes).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
 def train_cmd(corpus, output, fmt, model, dim, window, negative, hs, sample, epochs, min_count, alpha, min_alpha,
-              threads, max_vocab, seed, cbow_mean, save_vocab, read_vocab, output_context, init_path, classes, quiet):
+              threads, max_vocab, seed, cbow_mean, save_vocab, read_vocab, output_context, checkpoint_every,
+              checkpoint_path, resume_path, init_path, classes, quiet):
     """Learn word vectors from CORPUS (a text file, .gz/.bz2/.xz, or - for stdin).
 
     Words are split on spaces, tabs and newlines and kept as raw bytes (any
@@ -164,7 +171,14 @@ def train_cmd(corpus, output, fmt, model, dim, window, negative, hs, sample, epo
         init = read_vectors(init_path)[:2]
         if init[1].shape[1] != dim:
             raise W2VError(f"--init vectors have {init[1].shape[1]} dimensions, --dim is {dim}", exit_code=2)
-    fixed = Vocab.read(read_vocab, min_count) if read_vocab else None
+    resume = None
+    if resume_path:
+        from . import checkpoint
+
+        config, fixed, resume_tokens, resume = checkpoint.load(resume_path)
+        _say(quiet, f"resuming from {resume_path}: {resume.done:,} of {config.epochs * resume_tokens:,} words done")
+    else:
+        fixed = Vocab.read(read_vocab, min_count) if read_vocab else None
     stream = open_corpus(corpus)
     try:
         encoded = encode(iter_tokens(stream), min_count=min_count, max_vocab=max_vocab, vocab=fixed)
@@ -172,6 +186,9 @@ def train_cmd(corpus, output, fmt, model, dim, window, negative, hs, sample, epo
         if stream is not sys.stdin.buffer:
             stream.close()
     vocab = encoded.vocab
+    if resume is not None and len(encoded.ids) != resume_tokens:
+        raise W2VError(f"{corpus} is not the corpus of {resume_path}: it has {len(encoded.ids):,} known tokens, "
+                       f"the checkpoint {resume_tokens:,}")
     pruned = f", {encoded.pruned:,} rare words pruned while counting" if encoded.pruned else ""
     _say(quiet, f"corpus: {encoded.tokens:,} tokens, vocabulary: {len(vocab):,} words (min-count {min_count}){pruned}")
     if save_vocab:
@@ -182,7 +199,18 @@ def train_cmd(corpus, output, fmt, model, dim, window, negative, hs, sample, epo
     if init is not None:
         known = len(set(init[0]) & set(vocab.words))
         _say(quiet, f"starting {known:,} of {len(vocab):,} words from {init_path}, the rest at random")
-    result, final = train(encoded, config, on_progress=bar, init=init)
+    on_checkpoint = None
+    if checkpoint_every or resume_path:
+        from . import checkpoint
+
+        checkpoint_path = checkpoint_path or resume_path or output + ".ckpt.npz"
+
+        def on_checkpoint(state):
+            checkpoint.save(checkpoint_path, config, vocab, len(encoded.ids), state)
+            _say(quiet or bar.tty, f"checkpoint: {state.done:,} words done, saved to {checkpoint_path}")
+
+    result, final = train(encoded, config, on_progress=bar, init=init, on_checkpoint=on_checkpoint,
+                          checkpoint_every=checkpoint_every * 60 if checkpoint_every else None, resume=resume)
     bar.finish()
     if classes:
         from .classes import kmeans_classes, write_classes
@@ -192,6 +220,8 @@ def train_cmd(corpus, output, fmt, model, dim, window, negative, hs, sample, epo
         write_vectors(output, result.words, result.vectors, _binary_output(output, fmt))
     if output_context:
         write_vectors(output_context, result.words, result.context, _binary_output(output_context, fmt))
+    if on_checkpoint is not None and os.path.exists(checkpoint_path):
+        os.remove(checkpoint_path)  # the output is complete: nothing left to resume
     _say(quiet, f"trained {final.done:,} words in {final.seconds:.1f} s ({_fmt_count(final.words_per_sec)} words/s); "
                 f"wrote {output} in {time.perf_counter() - started:.1f} s total")
 

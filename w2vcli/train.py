@@ -128,40 +128,66 @@ def _stop_on_signals(stop: threading.Event):
             signal.signal(s, h)
 
 
+@dataclass
+class State:
+    """Everything a run needs to go on exactly where it stopped (see checkpoint.py)."""
+
+    syn0: np.ndarray
+    syn1neg: np.ndarray
+    syn1: np.ndarray
+    positions: np.ndarray  # int64 [threads, 2]: per thread, the epoch and the chunk start to do next
+    rngs: np.ndarray  # uint64 [threads]: per thread, its random state there
+    done: int  # tokens trained so far, all threads
+
+
 def train(
     corpus: EncodedCorpus,
     config: TrainConfig,
     on_progress: Callable[[Progress], None] | None = None,
     progress_every: float = 0.5,
     init: tuple[list[bytes], np.ndarray] | None = None,
+    on_checkpoint: Callable[[State], None] | None = None,
+    checkpoint_every: float | None = None,
+    resume: State | None = None,
 ) -> tuple[Model, Progress]:
     """Train word vectors on an encoded corpus; returns the model and the final Progress.
 
     ``init`` (words, vectors) continues from earlier vectors: words found there start from
-    their vector, the others from random as usual.
+    their vector, the others from random as usual. ``on_checkpoint`` receives a consistent
+    State every ``checkpoint_every`` seconds (the threads wait at their next chunk boundary
+    while it is copied) and once more if a signal stops training; ``resume`` starts from one.
     """
     config.validate()
     vocab, ids = corpus.vocab, corpus.ids
     v, dim = len(vocab), config.dim
     _check_memory(v, dim, config)
-    syn0 = kernels.random_rows(v, dim, config.seed)
-    if init is not None:
-        start_from(syn0, vocab.words, *init)
-    syn1neg = np.zeros((v if config.negative else 1, dim), np.float32)
-    syn1 = np.zeros((v if config.hs else 1, dim), np.float32)
+    threads = min(config.threads, max(1, len(ids) // 1000))  # tiny corpora: no point splitting
+    if resume is not None:
+        syn0, syn1neg, syn1 = resume.syn0, resume.syn1neg, resume.syn1
+        positions, rngs, done = resume.positions.copy(), resume.rngs.copy(), [resume.done]
+        if len(positions) != threads:
+            raise UsageError(f"the checkpoint was made with {len(positions)} threads: resume with --threads {len(positions)}")
+    else:
+        syn0 = kernels.random_rows(v, dim, config.seed)
+        if init is not None:
+            start_from(syn0, vocab.words, *init)
+        syn1neg = np.zeros((v if config.negative else 1, dim), np.float32)
+        syn1 = np.zeros((v if config.hs else 1, dim), np.float32)
+        positions = np.zeros((threads, 2), np.int64)
+        rngs = np.array([_thread_seed(config.seed, t) for t in range(threads)], dtype=np.uint64)
+        done = [0]
     tree = HuffmanTree.from_counts(vocab.counts) if config.hs else HuffmanTree.from_counts(vocab.counts[:1])
     sampler = NegativeSampler.from_counts(vocab.counts)
     keep = keep_probabilities(vocab.counts, config.sample)
     sig = sigmoid_table()
 
-    threads = min(config.threads, max(1, len(ids) // 1000))  # tiny corpora: no point splitting
     total = config.epochs * len(ids)
     bounds = np.linspace(0, len(ids), threads + 1).astype(np.int64)
-    done = [0]
     lock = threading.Lock()
     stop = threading.Event()
     errors: list[BaseException] = []
     alpha0, alpha_end = np.float64(config.start_alpha), np.float64(config.end_alpha)
+    parking = _Parking(threads)
 
     def run_kernel(chunk, before, rng):
         common = (syn0, syn1neg, syn1, sampler.prob, sampler.alias, tree.points, tree.codes, tree.codelens,
@@ -173,10 +199,12 @@ def train(
 
     def worker(t: int) -> None:
         part = ids[bounds[t] : bounds[t + 1]]
-        rng = np.array([_thread_seed(config.seed, t)], dtype=np.uint64)
+        rng = rngs[t : t + 1]  # a view: the kernel keeps the thread's random state in it
+        first_epoch, first_start = positions[t]
         try:
-            for _ in range(config.epochs):
-                for start in range(0, len(part), CHUNK_TOKENS):
+            for epoch in range(first_epoch, config.epochs):
+                for start in range(first_start if epoch == first_epoch else 0, len(part), CHUNK_TOKENS):
+                    parking.wait_if_asked()
                     if stop.is_set():
                         return
                     with lock:
@@ -184,15 +212,23 @@ def train(
                     n = run_kernel(part[start : start + CHUNK_TOKENS], before, rng)
                     with lock:
                         done[0] += n
+                    positions[t] = (epoch, start + CHUNK_TOKENS)
+                positions[t] = (epoch + 1, 0)
         except BaseException as e:  # surfaced in the main thread
             errors.append(e)
             stop.set()
+        finally:
+            parking.leave()
 
     def snapshot() -> Progress:
         alpha = max(config.start_alpha * (1 - done[0] / (total + 1)), config.end_alpha)
         return Progress(done[0], total, alpha, time.perf_counter() - started)
 
+    def state() -> State:
+        return State(syn0.copy(), syn1neg.copy(), syn1.copy(), positions.copy(), rngs.copy(), done[0])
+
     started = time.perf_counter()
+    last_checkpoint = time.monotonic()
     pool = [threading.Thread(target=worker, args=(t,), daemon=True) for t in range(threads)]
     with _stop_on_signals(stop) as caught:
         for th in pool:
@@ -201,13 +237,58 @@ def train(
             alive[0].join(progress_every)
             if on_progress is not None and not stop.is_set():
                 on_progress(snapshot())
+            if on_checkpoint and checkpoint_every and time.monotonic() - last_checkpoint >= checkpoint_every:
+                with parking.all_parked():
+                    saved = state()
+                on_checkpoint(saved)
+                last_checkpoint = time.monotonic()
     if caught:
+        if on_checkpoint and not errors:
+            on_checkpoint(state())  # the threads stopped at chunk boundaries: a clean place to go on from
         raise Interrupted(caught[0])
     if errors:
         raise errors[0]
     final = snapshot()
     context = syn1neg if config.negative else None
     return Model(vocab.words, vocab.counts, syn0, context), final
+
+
+class _Parking:
+    """Lets the main thread stop all workers at their next chunk boundary, copy the state, and
+    let them go on."""
+
+    def __init__(self, workers: int):
+        self.cond = threading.Condition()
+        self.asked = False
+        self.parked = 0
+        self.running = workers
+
+    def wait_if_asked(self) -> None:
+        with self.cond:
+            if not self.asked:
+                return
+            self.parked += 1
+            self.cond.notify_all()
+            while self.asked:
+                self.cond.wait()
+            self.parked -= 1
+
+    def leave(self) -> None:
+        with self.cond:
+            self.running -= 1
+            self.cond.notify_all()
+
+    @contextlib.contextmanager
+    def all_parked(self):
+        with self.cond:
+            self.asked = True
+            while self.parked < self.running:
+                self.cond.wait()
+            try:
+                yield
+            finally:
+                self.asked = False
+                self.cond.notify_all()
 
 
 def start_from(syn0: np.ndarray, words: list[bytes], init_words: list[bytes], init_vectors: np.ndarray) -> int:
