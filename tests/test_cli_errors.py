@@ -101,3 +101,33 @@ def test_a_real_process_exits_cleanly_without_traceback(tmp_path):
                           capture_output=True, text=True)
     assert proc.returncode == 1
     assert proc.stderr.strip() == f"w2v: error: corpus {tmp_path / 'none'} not found"
+
+
+def test_binary_garbage_corpus_never_crashes(tmp_path, w2v):
+    import numpy as np
+
+    (tmp_path / "garbage.bin").write_bytes(np.random.default_rng(0).integers(0, 256, 200_000, dtype=np.uint8).tobytes())
+    r = w2v("train", tmp_path / "garbage.bin", "-o", tmp_path / "v.bin", "--min-count", 1, "--dim", 4,
+            "--epochs", 1, "-q")
+    assert r.exit_code == 0, r.stderr  # random bytes are words like any other
+    r = w2v("train", tmp_path / "garbage.bin", "-o", tmp_path / "v2.bin")
+    assert_one_line_error(r, 1, "--min-count=5")
+
+
+def test_a_huge_line_without_any_separator_is_one_cut_word(tmp_path, w2v):
+    (tmp_path / "line.txt").write_bytes(b"x" * (40 << 20) + b"y\nshort words here\n" * 5)
+    r = w2v("vocab", tmp_path / "line.txt", "--min-count", 1, "-q")
+    assert r.exit_code == 0, r.stderr
+    words = dict(line.split(" ") for line in r.stdout.splitlines())
+    assert words["x" * 98 + "y"] == "1" and words["short"] == "5"
+
+
+def test_duplicate_words_in_a_vector_file_load_and_the_first_wins(tmp_path, w2v):
+    import numpy as np
+
+    write_vectors(str(tmp_path / "v.txt"), [b"a", b"b", b"a"], np.array([[1, 0], [0, 1], [-1, 0]], np.float32),
+                  binary=False)
+    r = w2v("similarity", "a", "b", "-m", tmp_path / "v.txt")
+    assert r.exit_code == 0 and float(r.stdout) == 0.0
+    r = w2v("info", tmp_path / "v.txt")
+    assert "duplicate_words\t1" in r.stdout
