@@ -113,3 +113,22 @@ def test_vocabulary_matches_word2vec_c(tmp_path):
     ours = tmp_path / "our_vocab.txt"
     encode_bytes(data, min_count=3).vocab.save(str(ours))
     assert ours.read_bytes() == c_vocab.read_bytes()
+
+
+def test_a_large_corpus_goes_to_disk_and_trains_the_same(tmp_path):
+    from w2vcli.idstore import mapped_file
+    from w2vcli.train import TrainConfig, train
+
+    data = b" ".join(b"w%d" % (i * 7 % 113) for i in range(60_000)) + b"\nend of line\n"
+    memory = encode_bytes(data, min_count=1, block_bytes=4096)
+    disk = encode_bytes(data, min_count=1, block_bytes=4096, in_memory_tokens=5000)
+    assert disk.vocab.words == memory.vocab.words
+    assert mapped_file(disk.ids) is not None and mapped_file(memory.ids) is None  # spilled: a file map
+    assert np.array_equal(disk.ids, memory.ids)
+    config = TrainConfig(dim=8, epochs=2, threads=1, seed=3)
+    a, _ = train(memory, config)
+    b, _ = train(disk, config)
+    assert np.array_equal(a.vectors, b.vectors)
+    vocab = Vocab(memory.vocab.words, memory.vocab.counts)
+    fixed = encode(iter_tokens(io.BytesIO(data), block_bytes=4096), vocab=vocab, in_memory_tokens=5000)
+    assert np.array_equal(fixed.ids, memory.ids)

@@ -12,6 +12,7 @@ import numpy as np
 
 from . import kernels
 from .errors import UsageError, W2VError
+from .idstore import release
 from .tables import HuffmanTree, NegativeSampler, keep_probabilities, sigmoid_table
 from .vocab import MAX_VOCAB, EncodedCorpus
 
@@ -210,6 +211,7 @@ def train(
                     with lock:
                         before = done[0]
                     n = run_kernel(part[start : start + CHUNK_TOKENS], before, rng)
+                    release(part, start, start + CHUNK_TOKENS)
                     with lock:
                         done[0] += n
                     positions[t] = (epoch, start + CHUNK_TOKENS)

@@ -13,6 +13,7 @@ import numpy as np
 from .atomic import atomic_open
 from .corpus import EOS
 from .errors import W2VError
+from .idstore import IN_MEMORY_TOKENS, IdStore
 
 MAX_VOCAB = 21_000_000  # as word2vec.c: its hash holds 30M entries, pruned at 70% full
 
@@ -93,6 +94,7 @@ def encode(
     min_count: int = 5,
     max_vocab: int = MAX_VOCAB,
     vocab: Vocab | None = None,
+    in_memory_tokens: int = IN_MEMORY_TOKENS,
 ) -> EncodedCorpus:
     """Count and encode a corpus in one pass over its token blocks.
 
@@ -100,13 +102,14 @@ def encode(
     dropped. Otherwise words get provisional ids in order of first appearance,
     counted per block with ``np.bincount``, and renumbered at the end. When the
     table grows past ``max_vocab``, words seen at most ``min_reduce`` times are
-    forgotten and ``min_reduce`` grows, like word2vec.c's ReduceVocab.
+    forgotten and ``min_reduce`` grows, like word2vec.c's ReduceVocab. Past
+    ``in_memory_tokens`` ids, they are kept in a temp file (see idstore).
     """
     if vocab is not None:
-        return _encode_fixed(blocks, vocab)
+        return _encode_fixed(blocks, vocab, in_memory_tokens)
     index: dict[bytes, int] = {EOS: 0}
     counts = np.zeros(1 << 16, dtype=np.int64)
-    parts: list[np.ndarray] = []
+    parts = IdStore(in_memory_tokens)
     tokens = pruned = 0
     size = 1  # provisional ids given so far; never reused after pruning
     min_reduce = 1
@@ -138,8 +141,7 @@ def encode(
     final_of = {w: i for i, w in enumerate(result.words)}
     keep = np.fromiter((i for w, i in index.items() if w in final_of), dtype=np.int64)
     renumber[keep] = np.fromiter((final_of[w] for w in index if w in final_of), dtype=np.int32)
-    ids = _concat_known(renumber[p] for p in parts)
-    return EncodedCorpus(result, ids, tokens, pruned)
+    return EncodedCorpus(result, parts.renumbered(renumber), tokens, pruned)
 
 
 def _forget_rare(index: dict[bytes, int], counts: np.ndarray, min_reduce: int) -> dict[bytes, int]:
@@ -150,20 +152,16 @@ def _forget_rare(index: dict[bytes, int], counts: np.ndarray, min_reduce: int) -
     return kept
 
 
-def _encode_fixed(blocks: Iterable[list[bytes]], vocab: Vocab) -> EncodedCorpus:
+def _encode_fixed(blocks: Iterable[list[bytes]], vocab: Vocab, in_memory_tokens: int) -> EncodedCorpus:
     index = vocab.index()
-    parts, tokens = [], 0
+    parts, tokens = IdStore(in_memory_tokens), 0
     for words in blocks:
-        parts.append(np.fromiter(map(index.get, words, repeat(-1)), dtype=np.int32, count=len(words)))
+        ids = np.fromiter(map(index.get, words, repeat(-1)), dtype=np.int32, count=len(words))
+        parts.append(ids[ids >= 0])
         tokens += len(words)
     if tokens == 0:
         raise W2VError("the corpus is empty")
-    ids = _concat_known(parts)
+    ids = parts.renumbered()
     if not np.any(ids > 0):
         raise W2VError("no word of the corpus is in the vocabulary")
     return EncodedCorpus(vocab, ids, tokens, 0)
-
-
-def _concat_known(parts: Iterable[np.ndarray]) -> np.ndarray:
-    ids = np.concatenate([p[p >= 0] for p in parts] or [np.empty(0, np.int32)])
-    return ids.astype(np.int32, copy=False)
