@@ -1,7 +1,7 @@
 """The encoded corpus, in memory while small and in a temporary file once large.
 
 A corpus larger than memory is counted and encoded in one streaming pass; its int32 ids go
-to a file in the temp directory ($TMPDIR) once they pass ``IN_MEMORY_TOKENS``, and training
+to a file in the temp directory ($TMPDIR) once they pass ``IN_MEMORY_TOKENS`` (64M), and training
 reads them through a read-only memory map whose pages the threads release as they go
 (``release``), so resident memory stays about the model's matrices plus a few chunks.
 """
@@ -11,7 +11,7 @@ import tempfile
 
 import numpy as np
 
-IN_MEMORY_TOKENS = 1 << 28  # 256M ids (1 GiB) in memory; more go to a file
+IN_MEMORY_TOKENS = 1 << 26  # 64M ids (256 MiB) in memory; more go to a file
 READ_TOKENS = 1 << 24  # ids read back at a time when renumbering a spilled corpus
 
 
