@@ -131,3 +131,12 @@ def test_duplicate_words_in_a_vector_file_load_and_the_first_wins(tmp_path, w2v)
     assert r.exit_code == 0 and float(r.stdout) == 0.0
     r = w2v("info", tmp_path / "v.txt")
     assert "duplicate_words\t1" in r.stdout
+
+
+def test_max_vocab_build_prunes_while_counting_and_says_how_many(tmp_path, w2v):
+    words = [f"rare{i}" for i in range(3000)] + ["common"] * 500
+    (tmp_path / "c.txt").write_text(" ".join(words) + "\n")
+    r = w2v("train", tmp_path / "c.txt", "-o", tmp_path / "v.bin", "--max-vocab-build", 100, "--min-count", 1,
+            "--dim", 4, "--epochs", 1)
+    assert r.exit_code == 0, r.stderr
+    assert "rare words pruned while counting" in r.stderr

@@ -117,8 +117,9 @@ def _binary_output(path: str, fmt: str) -> bool:
 @click.option("--alpha", type=float, default=None, help="Starting learning rate [default: 0.025 skip-gram, 0.05 CBOW].")
 @click.option("--min-alpha", type=float, default=None, help="Final learning rate [default: alpha * 1e-4].")
 @click.option("--threads", type=int, default=None, help="Training threads [default: all cores].")
-@click.option("--max-vocab", type=int, default=MAX_VOCAB, show_default=True,
-              help="While counting, forget the rarest words whenever more than this many are held (word2vec.c's ReduceVocab).")
+@click.option("--max-vocab", "--max-vocab-build", "max_vocab", type=int, default=MAX_VOCAB, show_default=True,
+              help="While counting, forget the rarest words whenever more than this many are held "
+                   "(word2vec.c's ReduceVocab; checked after each 16 MiB block); the count forgotten is reported.")
 @click.option("--seed", type=int, default=1, show_default=True, help="Random seed; with --threads 1 the output is identical on every run.")
 @click.option("--cbow-mean/--cbow-sum", default=True, show_default=True, help="CBOW: average or sum the context vectors.")
 @click.option("--save-vocab", type=click.Path(dir_okay=False), help="Also write the vocabulary ('word count' lines).")
