@@ -60,6 +60,13 @@ def _read_cache(path: str) -> Vectors | None:
     return Vectors.from_unit(words, unit, norms)
 
 
+def _synced(path: str, write) -> None:
+    with open(path, "wb") as f:
+        write(f)
+        f.flush()
+        os.fsync(f.fileno())
+
+
 def _write_cache(path: str, raw_words: list[bytes], vectors: Vectors) -> None:
     if any(b"\n" in w for w in raw_words):
         return  # one word per line cannot hold these
@@ -67,12 +74,11 @@ def _write_cache(path: str, raw_words: list[bytes], vectors: Vectors) -> None:
     parent = os.path.dirname(os.path.abspath(target))
     tmp = tempfile.mkdtemp(prefix="." + os.path.basename(target) + ".", dir=parent)
     try:
-        np.save(os.path.join(tmp, "unit.npy"), vectors.unit)
-        np.save(os.path.join(tmp, "norms.npy"), vectors.norms)
-        with open(os.path.join(tmp, "words.txt"), "wb") as f:
-            f.write(b"".join(w + b"\n" for w in raw_words))
-        with open(os.path.join(tmp, "meta.json"), "w") as f:
-            json.dump({"source": _stamp(path), "rows": len(vectors), "dim": vectors.dim}, f)
+        _synced(os.path.join(tmp, "unit.npy"), lambda f: np.save(f, vectors.unit))
+        _synced(os.path.join(tmp, "norms.npy"), lambda f: np.save(f, vectors.norms))
+        _synced(os.path.join(tmp, "words.txt"), lambda f: f.write(b"".join(w + b"\n" for w in raw_words)))
+        meta = {"source": _stamp(path), "rows": len(vectors), "dim": vectors.dim}
+        _synced(os.path.join(tmp, "meta.json"), lambda f: f.write(json.dumps(meta).encode()))
         if os.path.isdir(target):
             shutil.rmtree(target)
         os.replace(tmp, target)
