@@ -194,21 +194,23 @@ def train_cmd(corpus, output, fmt, model, dim, window, negative, hs, sample, epo
     _say(quiet, f"corpus: {encoded.tokens:,} tokens, vocabulary: {len(vocab):,} words (min-count {min_count}){pruned}")
     if save_vocab:
         vocab.save(save_vocab)
-    objective = "+".join(x for x, on in (("NS", negative > 0), ("HS", hs)) if on)
-    _say(quiet, f"training {model}+{objective}, {dim} dims, {epochs} epochs, {config.threads} threads")
+    objective = "+".join(x for x, on in (("NS", config.negative > 0), ("HS", config.hs)) if on)
+    _say(quiet, f"training {config.model}+{objective}, {config.dim} dims, {config.epochs} epochs, "
+                f"{config.threads} threads")
     bar = ProgressLine(not quiet)
     if init is not None:
         known = len(set(init[0]) & set(vocab.words))
         _say(quiet, f"starting {known:,} of {len(vocab):,} words from {init_path}, the rest at random")
-    on_checkpoint = None
-    if checkpoint_every or resume_path:
+    checkpointing = bool(checkpoint_every or resume_path)
+    checkpoint_path = checkpoint_path or resume_path or output + ".ckpt.npz"
+
+    def save_checkpoint(state):
         from . import checkpoint
 
-        checkpoint_path = checkpoint_path or resume_path or output + ".ckpt.npz"
+        checkpoint.save(checkpoint_path, config, vocab, len(encoded.ids), state)
+        _say(quiet or bar.tty, f"checkpoint: {state.done:,} words done, saved to {checkpoint_path}")
 
-        def on_checkpoint(state):
-            checkpoint.save(checkpoint_path, config, vocab, len(encoded.ids), state)
-            _say(quiet or bar.tty, f"checkpoint: {state.done:,} words done, saved to {checkpoint_path}")
+    on_checkpoint = save_checkpoint if checkpointing else None
 
     result, final = train(encoded, config, on_progress=bar, init=init, on_checkpoint=on_checkpoint,
                           checkpoint_every=checkpoint_every * 60 if checkpoint_every else None, resume=resume)

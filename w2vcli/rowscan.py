@@ -1,6 +1,5 @@
 """One Numba loop that splits a word2vec binary file into words and float32 rows in bulk."""
 
-import numpy as np
 from numba import njit
 
 MAX_WORD_BYTES = 1 << 16  # a 'word' longer than this means we are not looking at a word
