@@ -54,6 +54,13 @@ def _ascii_upper(word: str) -> str:
 _UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
+def _folded_index(vectors: Vectors, n: int, case_fold: bool):
+    """(fold, folded word -> row) over the first n words; the first of words folding alike wins."""
+    fold = _ascii_upper if case_fold else (lambda w: w)
+    words = vectors.words[:n]
+    return fold, dict(zip(map(fold, reversed(words)), range(len(words) - 1, -1, -1)))
+
+
 def _read_lines(path: str) -> list[str]:
     try:
         with open(path, "rb") as f:
@@ -70,10 +77,7 @@ def analogies(vectors: Vectors, path: str, restrict: int = 30_000, case_fold: bo
     {a, b, c}; a question with a word outside the vocabulary is skipped (counted in total only)."""
     n = min(restrict, len(vectors)) if restrict else len(vectors)
     unit = vectors.unit[:n]
-    fold = _ascii_upper if case_fold else (lambda w: w)
-    index: dict[str, int] = {}
-    for i, w in enumerate(vectors.words[:n]):
-        index.setdefault(fold(w), i)
+    fold, index = _folded_index(vectors, n, case_fold)
     result = AnalogyResult()
     questions: list[tuple[int, int, int, int]] = []
 
@@ -125,10 +129,7 @@ class PairsResult:
 def word_pairs(vectors: Vectors, path: str, restrict: int = 300_000, case_fold: bool = True) -> PairsResult:
     """Spearman correlation between human similarity scores and cosine similarity."""
     n = min(restrict, len(vectors)) if restrict else len(vectors)
-    fold = _ascii_upper if case_fold else (lambda w: w)
-    index: dict[str, int] = {}
-    for i, w in enumerate(vectors.words[:n]):
-        index.setdefault(fold(w), i)
+    fold, index = _folded_index(vectors, n, case_fold)
     human, model, oov = [], [], 0
     rows = 0
     for lineno, line in enumerate(_read_lines(path), 1):
