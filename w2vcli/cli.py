@@ -281,22 +281,25 @@ def _report(lineno: int, query: list[str], message: str, as_json: bool) -> None:
         click.echo(json.dumps({"query": query, "error": message}, ensure_ascii=False))
 
 
-def _run_stdin(vectors: Vectors, width: int | None, answer, as_json: bool, batch: int = 1024) -> int:
-    """Answer stdin queries in batches; bad lines are reported and skipped. Returns the exit code."""
+def _run_stdin(vectors: Vectors, width: int | None, answer, as_json: bool, show=None, batch: int = 1024) -> int:
+    """Answer stdin queries in batches (``answer``: list of queries -> list of results, each printed
+    by ``show(words, result)``); bad lines are reported and skipped. Returns the exit code."""
+    show = show or (lambda words, results: _print_results(words, results, as_json, with_query=True))
     failed = 0
     pending = []
 
     def flush():
         if pending:
             for (lineno, words), results in zip(pending, answer([w for _, w in pending])):
-                _print_results(words, results, as_json, with_query=True)
+                show(words, results)
             pending.clear()
 
     for lineno, words, problem in _stdin_queries(width):
         if problem is None:
-            unknown = next((w for w in words if w not in vectors), None)
-            if unknown is not None:
-                problem = str(W2VError(f"unknown word {unknown!r}{vectors._suggest(unknown)}"))
+            try:
+                [vectors.id(w) for w in words]
+            except W2VError as e:  # the unknown word, with close spellings
+                problem = str(e)
         if problem is not None:
             flush()
             _report(lineno, words, problem, as_json)
@@ -372,8 +375,7 @@ def similarity(ctx, words, model, as_json, no_cache):
     """
     vectors = _load(model, no_cache)
 
-    def show(pair, with_query):
-        score = vectors.similarity(*pair)
+    def show(pair, score, with_query=True):
         if as_json:
             click.echo(json.dumps({"query": list(pair), "score": round(score, 6)}, ensure_ascii=False))
         else:
@@ -382,17 +384,9 @@ def similarity(ctx, words, model, as_json, no_cache):
     if words:
         if len(words) != 2:
             raise W2VError(f"similarity takes 2 words, got {len(words)}", exit_code=2)
-        show(words, with_query=False)
+        show(words, vectors.similarity(*words), with_query=False)
         return
-    failed = 0
-    for lineno, pair, problem in _stdin_queries(2):
-        unknown = None if problem else next((w for w in pair if w not in vectors), None)
-        if problem or unknown is not None:
-            _report(lineno, pair, problem or f"unknown word {unknown!r}", as_json)
-            failed += 1
-            continue
-        show(pair, with_query=True)
-    ctx.exit(1 if failed else 0)
+    ctx.exit(_run_stdin(vectors, 2, lambda pairs: [vectors.similarity(*p) for p in pairs], as_json, show))
 
 
 def _bundled(name: str) -> str:
