@@ -19,7 +19,7 @@ from .errors import W2VError
 
 def write_vectors(path: str, words: list[bytes], matrix: np.ndarray, binary: bool) -> None:
     """Write ``matrix`` (V x D) with one word per row; atomically (temp file, then rename)."""
-    matrix = np.ascontiguousarray(matrix, dtype="<f4")
+    matrix = np.asarray(matrix, dtype="<f4")  # rows may be views of wider ones: no copy of the whole
     rows, dim = matrix.shape
     if rows != len(words):
         raise ValueError("one word per matrix row")

@@ -4,7 +4,8 @@ scalars, no Python objects, so they run without the GIL and threads update the s
 matrices Hogwild-style (no locks).
 
 A kernel trains on one slice of the id stream and returns how many tokens it read.
-Ids index the vocabulary; id 0 is ``</s>`` and ends a sentence.
+Ids index the vocabulary; id 0 is ``</s>`` and ends a sentence. Rows may be wider than the
+vectors (train.padded_rows): the kernels run over the whole row, whose padding stays zero.
 """
 
 import numpy as np
@@ -277,12 +278,10 @@ def train_cbow(ids, syn0, syn1neg, syn1, prob, alias, points, codes, codelens, k
 
 
 @njit(cache=True)
-def random_rows(rows, dim, seed):
-    """Initial input vectors: uniform in [-0.5, 0.5) / dim, as word2vec.c's InitNet."""
-    out = np.empty((rows, dim), np.float32)
+def fill_random(out, dim, seed):
+    """Initial input vectors in out[:, :dim]: uniform in [-0.5, 0.5) / dim, as word2vec.c's InitNet."""
     state = np.uint64(seed)
-    for i in range(rows):
+    for i in range(out.shape[0]):
         for c in range(dim):
             state, r = _rand(state)
             out[i, c] = ((r >> _S40) * _TO_UNIT24 - 0.5) / dim
-    return out
