@@ -59,6 +59,35 @@ def test_several_threads_train_the_whole_corpus(tmp_path):
     assert all(topic_of(w) == "weather" for w, _ in vectors.nearest("rain", 4))
 
 
+@pytest.mark.parametrize("model,negative,hs", COMBOS)
+def test_threads_merge_their_copies_of_the_hot_rows(tmp_path, monkeypatch, model, negative, hs):
+    import w2vcli.train as train_module
+
+    monkeypatch.setattr(train_module, "HOT_NODES", 3)
+    monkeypatch.setattr(train_module, "HOT_WORDS", 3)
+    with open(topic_corpus(tmp_path / "c.txt", sentences=6000), "rb") as f:
+        corpus = encode(iter_tokens(f), min_count=1)
+    config = TrainConfig(model=model, negative=negative, hs=hs, dim=20, sample=0, epochs=2, threads=2)
+    result, _ = train(corpus, config)
+    v = len(corpus.vocab)
+    assert result.vectors.shape == (v, 20)
+    if negative:  # rows 1, 2 (0 is </s>, never a target) are trained in copies, merged back
+        assert result.context.shape == (v, 20)
+        assert np.all(np.abs(result.context[1:3]).sum(axis=1) > 0)
+    vectors = Vectors([w.decode() for w in result.words], result.vectors)
+    assert all(topic_of(w) == "weather" for w, _ in vectors.nearest("rain", 4))
+
+
+def test_rows_are_padded_to_cache_lines_and_the_padding_stays_zero(tmp_path):
+    with open(topic_corpus(tmp_path / "c.txt"), "rb") as f:
+        corpus = encode(iter_tokens(f), min_count=1)
+    result, _ = train(corpus, TrainConfig(dim=20, epochs=1, threads=1, hs=True))
+    m = result.vectors
+    assert m.strides == (32 * 4, 4) and m.ctypes.data % 64 == 0
+    whole = np.lib.stride_tricks.as_strided(m, shape=(len(m), 32), strides=m.strides)
+    assert np.all(whole[:, 20:] == 0) and np.any(whole[:, :20] != 0)
+
+
 def test_learning_rate_decays_linearly_to_min_alpha(tmp_path):
     seen = []
     corpus = encode(iter_tokens(io.BytesIO(b"a b c d e f g h " * 50_000)), min_count=1)

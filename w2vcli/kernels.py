@@ -15,6 +15,7 @@ from .tables import EXP_TABLE_SIZE, MAX_EXP
 
 MAX_SENTENCE = 1000  # as word2vec.c: sentences (and newline-free corpora) are cut every 1000 kept words
 EXP_SCALE = EXP_TABLE_SIZE // MAX_EXP // 2  # as word2vec.c, integer division: 83
+SHARE_EVERY = 1000  # kept words between merges of a thread's copies of the hot rows (train.hot_rows)
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)  # splitmix64 constants (Steele, Lea, Flood 2014)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -122,7 +123,7 @@ def _window_block(syn0, ctx, n_in, out, targets, labels, n_out, sig, alpha, gin,
 
 
 @njit(**_INLINE)
-def _negative(h, word, grad, out, prob, alias, negative, sig, alpha, state):
+def _negative(h, word, grad, out, hot, prob, alias, negative, sig, alpha, state):
     """Negative sampling: pull out[word] towards h, push `negative` noise rows away.
 
     Accumulates h's gradient in grad; returns the rng state.
@@ -138,7 +139,7 @@ def _negative(h, word, grad, out, prob, alias, negative, sig, alpha, state):
             if target == word:
                 continue
             label = np.float32(0.0)
-        o = out[target]
+        o = out[_own(target, hot[0], hot[1], hot[2])]
         f = np.float32(0.0)
         for c in range(dim):
             f += h[c] * o[c]
@@ -155,38 +156,93 @@ def _negative(h, word, grad, out, prob, alias, negative, sig, alpha, state):
 
 
 @njit(**_INLINE)
-def _hierarchical(h, word, grad, out, points, codes, codelens, sig, alpha):
-    """Hierarchical softmax: one logistic step per inner node on word's Huffman path."""
+def _own(p, first, count, copies):
+    """The row a thread uses for row p: its own copy if p is one of the hot rows it keeps
+    (rows first .. first + count - 1, copies from row `copies` on; see train.hot_rows)."""
+    k = p - first
+    return copies + k if 0 <= k < count else p
+
+
+@njit(**_INLINE)
+def _path(word, points, codelens, hot, path):
+    """word's Huffman path (inner nodes, root first) into path, as the rows this thread uses."""
+    n = codelens[word]
+    for d in range(n):
+        path[d] = _own(points[word, d], hot[0], hot[1], hot[2])
+    return n
+
+
+@njit(**_INLINE)
+def _take(out, seen, own):
+    """Start this thread's copies of the hot rows (and seen) from the shared rows."""
+    for r in range(own[1]):
+        out[own[2] + r] = out[own[0] + r]
+        seen[r] = out[own[0] + r]
+
+
+@njit(**_INLINE)
+def _share(out, seen, own):
+    """Merge this thread's copies of the hot rows with the shared rows: add what it changed
+    since the last merge (copy - seen) to them, and take the result (which holds the other
+    threads' changes too) as its new copy."""
+    for r in range(own[1]):
+        row, mine, before = out[own[0] + r], out[own[2] + r], seen[r]
+        for c in range(row.shape[0]):
+            v = row[c] + (mine[c] - before[c])
+            row[c] = v
+            mine[c] = v
+            before[c] = v
+
+
+@njit(**_INLINE)
+def _take_all(syn1neg, syn1, own):
+    """Start this thread's copies of the hot output rows; returns them as taken, for _share_all."""
+    seen = (np.empty((own[0, 1], syn1.shape[1]), np.float32), np.empty((own[1, 1], syn1neg.shape[1]), np.float32))
+    _take(syn1, seen[0], own[0])
+    _take(syn1neg, seen[1], own[1])
+    return seen
+
+
+@njit(**_INLINE)
+def _share_all(syn1neg, syn1, seen, own):
+    _share(syn1, seen[0], own[0])
+    _share(syn1neg, seen[1], own[1])
+
+
+@njit(**_INLINE)
+def _hierarchical(h, grad, out, path, code, n, sig, alpha):
+    """Hierarchical softmax: one logistic step per inner node on a word's Huffman path
+    (path[:n], branches code[:n])."""
     dim = h.shape[0]
-    for d in range(codelens[word]):
-        o = out[points[word, d]]
+    for d in range(n):
+        o = out[path[d]]
         f = np.float32(0.0)
         for c in range(dim):
             f += h[c] * o[c]
         if f <= -MAX_EXP or f >= MAX_EXP:  # as word2vec.c: saturated nodes are skipped
             continue
-        g = (np.float32(1 - codes[word, d]) - sig[int((f + MAX_EXP) * EXP_SCALE)]) * alpha
+        g = (np.float32(1 - code[d]) - sig[int((f + MAX_EXP) * EXP_SCALE)]) * alpha
         for c in range(dim):
             grad[c] += g * o[c]
             o[c] += g * h[c]
 
 
 @njit(**_INLINE)
-def _hierarchical_pair(h1, h2, word, grad1, grad2, out, points, codes, codelens, sig, alpha):
+def _hierarchical_pair(h1, h2, grad1, grad2, out, path, code, n, sig, alpha):
     """_hierarchical for two context rows at once, node by node along word's path: one pass
     over each node's row computes both dot products, one pass applies both updates (4 loads
     and 1.5 stores of a vector per row and node instead of 5 and 2). The second row sees the
     node as the first found it. sg-hs trains 1.26x faster, analogies and WordSim353 unchanged
     (benchmarks/RESULTS.md); for negative sampling the block (_window_block) keeps more quality."""
     dim = h1.shape[0]
-    for d in range(codelens[word]):
-        o = out[points[word, d]]
+    for d in range(n):
+        o = out[path[d]]
         f1 = np.float32(0.0)
         f2 = np.float32(0.0)
         for c in range(dim):
             f1 += h1[c] * o[c]
             f2 += h2[c] * o[c]
-        label = np.float32(1 - codes[word, d])
+        label = np.float32(1 - code[d])
         g1 = np.float32(0.0)  # as word2vec.c: saturated nodes are skipped
         g2 = np.float32(0.0)
         if -MAX_EXP < f1 < MAX_EXP:
@@ -202,7 +258,7 @@ def _hierarchical_pair(h1, h2, word, grad1, grad2, out, points, codes, codelens,
 
 @njit(**_FAST)
 def train_skipgram(ids, syn0, syn1neg, syn1, prob, alias, points, codes, codelens, keep, sig,
-                   window, negative, hs, alpha0, min_alpha, done_before, done_scale, total, rng):
+                   window, negative, hs, own, alpha0, min_alpha, done_before, done_scale, total, rng):
     """Skip-gram over ids: each context word's input row learns to predict the centre word.
 
     As word2vec.c, except that negative sampling draws one set of negatives per window,
@@ -218,11 +274,20 @@ def train_skipgram(ids, syn0, syn1neg, syn1, prob, alias, points, codes, codelen
     targets = np.empty(negative + 1, np.int32)
     labels = np.empty(negative + 1, np.float32)
     g = np.empty((2 * window, negative + 1), np.float32)
+    seen = _take_all(syn1neg, syn1, own)
+    hot_nodes = (own[0, 0], own[0, 1], own[0, 2])
+    hot_words = (own[1, 0], own[1, 1], own[1, 2])
+    since = 0  # words trained since the last merge of the hot rows
+    path = np.empty(points.shape[1], np.int32)
     state = rng[0]
     pos = 0
     while pos < len(ids):
         alpha = _alpha(alpha0, min_alpha, done_before + pos * done_scale, total)
         length, pos, state = _read_sentence(ids, pos, sen, keep, state)
+        since += length
+        if since >= SHARE_EVERY:
+            _share_all(syn1neg, syn1, seen, own)
+            since = 0
         for i in range(length):
             word = sen[i]
             state, r = _rand(state)
@@ -236,21 +301,21 @@ def train_skipgram(ids, syn0, syn1neg, syn1, prob, alias, points, codes, codelen
                 continue
             gin[:n_in] = 0.0
             if hs:  # two context words at a time; a block over the whole window measured 23% slower
+                n = _path(word, points, codelens, hot_nodes, path)
                 for j in range(0, n_in - 1, 2):
-                    _hierarchical_pair(syn0[ctx[j]], syn0[ctx[j + 1]], word, gin[j], gin[j + 1], syn1, points,
-                                       codes, codelens, sig, alpha)
+                    _hierarchical_pair(syn0[ctx[j]], syn0[ctx[j + 1]], gin[j], gin[j + 1], syn1, path, codes[word],
+                                       n, sig, alpha)
                 if n_in % 2:
-                    _hierarchical(syn0[ctx[n_in - 1]], word, gin[n_in - 1], syn1, points, codes, codelens, sig,
-                                  alpha)
+                    _hierarchical(syn0[ctx[n_in - 1]], gin[n_in - 1], syn1, path, codes[word], n, sig, alpha)
             if negative > 0:
-                targets[0] = word
+                targets[0] = _own(word, hot_words[0], hot_words[1], hot_words[2])
                 labels[0] = 1.0
                 n_out = 1
                 for d in range(negative):
                     state, r = _rand(state)
                     target = _draw_negative(r, prob, alias)
                     if target != word:
-                        targets[n_out] = target
+                        targets[n_out] = _own(target, hot_words[0], hot_words[1], hot_words[2])
                         labels[n_out] = 0.0
                         n_out += 1
                 _window_block(syn0, ctx, n_in, syn1neg, targets, labels, n_out, sig, alpha, gin, g)
@@ -259,23 +324,33 @@ def train_skipgram(ids, syn0, syn1neg, syn1, prob, alias, points, codes, codelen
                 grad = gin[j]
                 for c in range(dim):
                     h[c] += grad[c]
+    _share_all(syn1neg, syn1, seen, own)
     rng[0] = state
     return pos
 
 
 @njit(**_FAST)
 def train_cbow(ids, syn0, syn1neg, syn1, prob, alias, points, codes, codelens, keep, sig,
-               window, negative, hs, cbow_mean, alpha0, min_alpha, done_before, done_scale, total, rng):
+               window, negative, hs, own, cbow_mean, alpha0, min_alpha, done_before, done_scale, total, rng):
     """CBOW over ids: the mean (or sum) of the context rows learns to predict the centre word."""
     dim = syn0.shape[1]
     sen = np.empty(MAX_SENTENCE, np.int32)
     grad = np.empty(dim, np.float32)
     neu1 = np.empty(dim, np.float32)
+    seen = _take_all(syn1neg, syn1, own)
+    hot_nodes = (own[0, 0], own[0, 1], own[0, 2])
+    hot_words = (own[1, 0], own[1, 1], own[1, 2])
+    since = 0  # words trained since the last merge of the hot rows
+    path = np.empty(points.shape[1], np.int32)
     state = rng[0]
     pos = 0
     while pos < len(ids):
         alpha = _alpha(alpha0, min_alpha, done_before + pos * done_scale, total)
         length, pos, state = _read_sentence(ids, pos, sen, keep, state)
+        since += length
+        if since >= SHARE_EVERY:
+            _share_all(syn1neg, syn1, seen, own)
+            since = 0
         for i in range(length):
             word = sen[i]
             state, r = _rand(state)
@@ -295,9 +370,10 @@ def train_cbow(ids, syn0, syn1neg, syn1, prob, alias, points, codes, codelens, k
                     neu1[c] *= inv
             grad[:] = 0.0
             if hs:
-                _hierarchical(neu1, word, grad, syn1, points, codes, codelens, sig, alpha)
+                n = _path(word, points, codelens, hot_nodes, path)
+                _hierarchical(neu1, grad, syn1, path, codes[word], n, sig, alpha)
             if negative > 0:
-                state = _negative(neu1, word, grad, syn1neg, prob, alias, negative, sig, alpha, state)
+                state = _negative(neu1, word, grad, syn1neg, hot_words, prob, alias, negative, sig, alpha, state)
             if not cbow_mean:  # summed context: spread the error over its words (as gensim)
                 for c in range(dim):
                     grad[c] *= inv
@@ -306,6 +382,7 @@ def train_cbow(ids, syn0, syn1neg, syn1, prob, alias, points, codes, codelens, k
                     h = syn0[sen[j]]
                     for c in range(dim):
                         h[c] += grad[c]
+    _share_all(syn1neg, syn1, seen, own)
     rng[0] = state
     return pos
 
