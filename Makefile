@@ -39,4 +39,4 @@ bench: $(VENV)/.installed-test
 	$(PY) -m benchmarks.train_speed --corpus $(CORPUS) $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) demo-vectors.bin bench-out *.egg-info
+	rm -rf $(VENV) demo-vectors.bin demo-vectors.bin.w2vcache bench-out *.egg-info
