@@ -256,7 +256,7 @@ def render(results, configs, tools, tokens, args, cores):
         ours = statistics.median(r[0] for r in results.get((name, "w2v"), [(float("nan"),)]))
         for tool in tools:
             rows = results[(name, tool)]
-            wall = statistics.median(r[0] for r in rows)
+            wall = _median_wall(results, name, tool)
             startups = [r[4] for r in rows if r[4] is not None]
             startup = f"{statistics.median(startups):.1f}" if startups else ""
             trains = [r[5] for r in rows if r[5] is not None]

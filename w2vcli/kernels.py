@@ -86,6 +86,24 @@ def _draw_negative(r, prob, alias):
 
 
 @njit(**_INLINE)
+def _ns_gradient(f, label, alpha, sig):
+    """alpha x (label - sigmoid(f)); beyond +-MAX_EXP sigmoid is taken as 0 or 1 (as word2vec.c)."""
+    if f > MAX_EXP:
+        return (label - np.float32(1.0)) * alpha
+    if f < -MAX_EXP:
+        return label * alpha
+    return (label - sig[int((f + MAX_EXP) * EXP_SCALE)]) * alpha
+
+
+@njit(**_INLINE)
+def _hs_gradient(f, label, alpha, sig):
+    """alpha x (label - sigmoid(f)), or 0 beyond +-MAX_EXP: word2vec.c skips saturated nodes."""
+    if f <= -MAX_EXP or f >= MAX_EXP:
+        return np.float32(0.0)
+    return (label - sig[int((f + MAX_EXP) * EXP_SCALE)]) * alpha
+
+
+@njit(**_INLINE)
 def _window_block(syn0, ctx, n_in, out, targets, labels, n_out, sig, alpha, gin, g):
     """Negative sampling for a whole window: every context row ctx[:n_in] against every
     output row targets[:n_out] (label 1 for the centre, 0 for the shared negatives).
@@ -100,12 +118,7 @@ def _window_block(syn0, ctx, n_in, out, targets, labels, n_out, sig, alpha, gin,
             f = np.float32(0.0)
             for c in range(h.shape[0]):
                 f += h[c] * o[c]
-            if f > MAX_EXP:
-                g[j, k] = (labels[k] - np.float32(1.0)) * alpha
-            elif f < -MAX_EXP:
-                g[j, k] = labels[k] * alpha
-            else:
-                g[j, k] = (labels[k] - sig[int((f + MAX_EXP) * EXP_SCALE)]) * alpha
+            g[j, k] = _ns_gradient(f, labels[k], alpha, sig)
     for j in range(n_in):
         grad = gin[j]
         for k in range(n_out):
@@ -143,12 +156,7 @@ def _negative(h, word, grad, out, hot, prob, alias, negative, sig, alpha, state)
         f = np.float32(0.0)
         for c in range(dim):
             f += h[c] * o[c]
-        if f > MAX_EXP:
-            g = (label - np.float32(1.0)) * alpha
-        elif f < -MAX_EXP:
-            g = label * alpha
-        else:
-            g = (label - sig[int((f + MAX_EXP) * EXP_SCALE)]) * alpha
+        g = _ns_gradient(f, label, alpha, sig)
         for c in range(dim):
             grad[c] += g * o[c]
             o[c] += g * h[c]
@@ -210,6 +218,16 @@ def _share_all(syn1neg, syn1, seen, own):
 
 
 @njit(**_INLINE)
+def _share_if_due(since, length, syn1neg, syn1, seen, own):
+    """Count a sentence's words; merge the hot rows once SHARE_EVERY have passed. Returns the new count."""
+    since += length
+    if since < SHARE_EVERY:
+        return since
+    _share_all(syn1neg, syn1, seen, own)
+    return 0
+
+
+@njit(**_INLINE)
 def _hierarchical(h, grad, out, path, code, n, sig, alpha):
     """Hierarchical softmax: one logistic step per inner node on a word's Huffman path
     (path[:n], branches code[:n])."""
@@ -219,9 +237,9 @@ def _hierarchical(h, grad, out, path, code, n, sig, alpha):
         f = np.float32(0.0)
         for c in range(dim):
             f += h[c] * o[c]
-        if f <= -MAX_EXP or f >= MAX_EXP:  # as word2vec.c: saturated nodes are skipped
+        g = _hs_gradient(f, np.float32(1 - code[d]), alpha, sig)
+        if g == 0.0:  # a saturated node: nothing to update
             continue
-        g = (np.float32(1 - code[d]) - sig[int((f + MAX_EXP) * EXP_SCALE)]) * alpha
         for c in range(dim):
             grad[c] += g * o[c]
             o[c] += g * h[c]
@@ -232,7 +250,7 @@ def _hierarchical_pair(h1, h2, grad1, grad2, out, path, code, n, sig, alpha):
     """_hierarchical for two context rows at once, node by node along word's path: one pass
     over each node's row computes both dot products, one pass applies both updates (4 loads
     and 1.5 stores of a vector per row and node instead of 5 and 2). The second row sees the
-    node as the first found it. sg-hs trains 1.26x faster, analogies and WordSim353 unchanged
+    node as the first found it. sg-hs trains 1.27x faster, analogies and WordSim353 unchanged
     (benchmarks/RESULTS.md); for negative sampling the block (_window_block) keeps more quality."""
     dim = h1.shape[0]
     for d in range(n):
@@ -243,12 +261,8 @@ def _hierarchical_pair(h1, h2, grad1, grad2, out, path, code, n, sig, alpha):
             f1 += h1[c] * o[c]
             f2 += h2[c] * o[c]
         label = np.float32(1 - code[d])
-        g1 = np.float32(0.0)  # as word2vec.c: saturated nodes are skipped
-        g2 = np.float32(0.0)
-        if -MAX_EXP < f1 < MAX_EXP:
-            g1 = (label - sig[int((f1 + MAX_EXP) * EXP_SCALE)]) * alpha
-        if -MAX_EXP < f2 < MAX_EXP:
-            g2 = (label - sig[int((f2 + MAX_EXP) * EXP_SCALE)]) * alpha
+        g1 = _hs_gradient(f1, label, alpha, sig)
+        g2 = _hs_gradient(f2, label, alpha, sig)
         for c in range(dim):
             oc = o[c]
             grad1[c] += g1 * oc
@@ -284,10 +298,7 @@ def train_skipgram(ids, syn0, syn1neg, syn1, prob, alias, points, codes, codelen
     while pos < len(ids):
         alpha = _alpha(alpha0, min_alpha, done_before + pos * done_scale, total)
         length, pos, state = _read_sentence(ids, pos, sen, keep, state)
-        since += length
-        if since >= SHARE_EVERY:
-            _share_all(syn1neg, syn1, seen, own)
-            since = 0
+        since = _share_if_due(since, length, syn1neg, syn1, seen, own)
         for i in range(length):
             word = sen[i]
             state, r = _rand(state)
@@ -347,10 +358,7 @@ def train_cbow(ids, syn0, syn1neg, syn1, prob, alias, points, codes, codelens, k
     while pos < len(ids):
         alpha = _alpha(alpha0, min_alpha, done_before + pos * done_scale, total)
         length, pos, state = _read_sentence(ids, pos, sen, keep, state)
-        since += length
-        if since >= SHARE_EVERY:
-            _share_all(syn1neg, syn1, seen, own)
-            since = 0
+        since = _share_if_due(since, length, syn1neg, syn1, seen, own)
         for i in range(length):
             word = sen[i]
             state, r = _rand(state)

@@ -165,11 +165,12 @@ def train(
     v, dim = len(vocab), config.dim
     _check_memory(v, dim, config)
     threads = min(config.threads, max(1, len(ids) // 1000))  # tiny corpora: no point splitting
-    own, extra_nodes, extra_words = hot_rows(v, threads, config)
+    node_rows, word_rows = (v if config.hs else 1), (v if config.negative else 1)  # shared rows of syn1, syn1neg
+    own, extra_nodes, extra_words = hot_rows(node_rows, word_rows, threads, config)
     if resume is not None:
         syn0 = padded_rows(v, dim, resume.syn0)
-        syn1neg = padded_rows(len(resume.syn1neg) + extra_words, dim, resume.syn1neg)
-        syn1 = padded_rows(len(resume.syn1) + extra_nodes, dim, resume.syn1)
+        syn1neg = padded_rows(word_rows + extra_words, dim, resume.syn1neg)
+        syn1 = padded_rows(node_rows + extra_nodes, dim, resume.syn1)
         positions, rngs, done = resume.positions.copy(), resume.rngs.copy(), [resume.done]
         if len(positions) != threads:
             raise UsageError(f"the checkpoint was made with {len(positions)} threads: resume with --threads {len(positions)}")
@@ -178,8 +179,8 @@ def train(
         kernels.fill_random(syn0, dim, config.seed)
         if init is not None:
             start_from(syn0[:, :dim], vocab.words, *init)
-        syn1neg = padded_rows((v if config.negative else 1) + extra_words, dim)
-        syn1 = padded_rows((v if config.hs else 1) + extra_nodes, dim)
+        syn1neg = padded_rows(word_rows + extra_words, dim)
+        syn1 = padded_rows(node_rows + extra_nodes, dim)
         positions = np.zeros((threads, 2), np.int64)
         rngs = np.array([_thread_seed(config.seed, t) for t in range(threads)], dtype=np.uint64)
         done = [0]
@@ -196,12 +197,10 @@ def train(
     alpha0, alpha_end = np.float64(config.start_alpha), np.float64(config.end_alpha)
     parking = _Parking(threads)
 
-
     def run_kernel(t, chunk, before, rng):
         common = (syn0, syn1neg, syn1, sampler.prob, sampler.alias, tree.points, tree.codes, tree.codelens,
-                  keep, sig, config.window, config.negative, config.hs)
+                  keep, sig, config.window, config.negative, config.hs, own[t])
         schedule = (alpha0, alpha_end, before, threads, total, rng)
-        common = (*common, own[t])
         if config.model == "cbow":
             return kernels.train_cbow(chunk, *common, config.cbow_mean, *schedule)
         return kernels.train_skipgram(chunk, *common, *schedule)
@@ -235,9 +234,8 @@ def train(
         return Progress(done[0], total, alpha, time.perf_counter() - started)
 
     def state() -> State:
-        return State(syn0[:, :dim].copy(), syn1neg[: len(syn1neg) - extra_words, :dim].copy(),
-                     syn1[: len(syn1) - extra_nodes, :dim].copy(), positions.copy(),
-                     rngs.copy(), done[0])
+        return State(syn0[:, :dim].copy(), syn1neg[:word_rows, :dim].copy(), syn1[:node_rows, :dim].copy(),
+                     positions.copy(), rngs.copy(), done[0])
 
     started = time.perf_counter()
     last_checkpoint = time.monotonic()
@@ -270,7 +268,7 @@ ROW_FLOATS = 16  # 64 bytes: one cache line of float32
 
 def padded_rows(rows: int, dim: int, values: np.ndarray | None = None) -> np.ndarray:
     """A zeroed rows x width float32 matrix, width = dim rounded up to whole cache lines, each row
-    starting on one; ``values`` (rows x dim) fill the first dim columns.
+    starting on one; ``values`` (up to rows x dim) fill the first columns of the first rows.
 
     The kernels run over the whole width (the padding stays zero: its gradients are zero), so
     their vector loops have no scalar remainder and no load straddles two cache lines, and two
@@ -286,10 +284,11 @@ def padded_rows(rows: int, dim: int, values: np.ndarray | None = None) -> np.nda
     return matrix
 
 
-def hot_rows(v: int, threads: int, config: TrainConfig) -> tuple[np.ndarray, int, int]:
+def hot_rows(node_rows: int, word_rows: int, threads: int, config: TrainConfig) -> tuple[np.ndarray, int, int]:
     """Per thread, the output rows it keeps its own copy of, merged with the shared ones every
     kernels.SHARE_EVERY words (kernels._share): (own[thread] = ((first, count, copies at) for the inner
-    nodes, the same for the word rows), extra inner-node rows, extra word rows).
+    nodes, the same for the word rows), extra inner-node rows, extra word rows). The copies
+    follow the shared rows: node_rows of syn1, word_rows of syn1neg.
 
     Every word's Huffman path starts at the root, and the frequent words are most of the
     negatives: with threads writing those rows at once, each write takes the cache line from
@@ -300,12 +299,12 @@ def hot_rows(v: int, threads: int, config: TrainConfig) -> tuple[np.ndarray, int
     row to its copy happens once per draw or path, not per access (measured: a per-access
     choice between two arrays cost 18% on one thread). One thread keeps none.
     """
-    nodes = min(HOT_NODES, v - 1) if config.hs and threads > 1 else 0
-    words = min(HOT_WORDS, v) if config.negative and threads > 1 else 0
+    nodes = min(HOT_NODES, node_rows - 1) if config.hs and threads > 1 else 0  # inner nodes: 0 .. V-2
+    words = min(HOT_WORDS, word_rows) if config.negative and threads > 1 else 0
     own = np.zeros((threads, 2, 3), np.int64)
     for t in range(threads):
-        own[t, 0] = (v - 1 - nodes, nodes, (v if config.hs else 1) + t * nodes)
-        own[t, 1] = (0, words, (v if config.negative else 1) + t * words)
+        own[t, 0] = (node_rows - 1 - nodes, nodes, node_rows + t * nodes)
+        own[t, 1] = (0, words, word_rows + t * words)
     return own, threads * nodes, threads * words
 
 
