@@ -89,6 +89,16 @@ class ProgressLine:
             click.echo("", err=True)
 
 
+def _encode_corpus(corpus: str, **options):
+    """Count and encode a corpus file (or - for stdin) in one pass; see vocab.encode."""
+    stream = open_corpus(corpus)
+    try:
+        return encode(iter_tokens(stream), **options)
+    finally:
+        if stream is not sys.stdin.buffer:
+            stream.close()
+
+
 def _say(quiet: bool, message: str) -> None:
     if not quiet:
         click.echo(message, err=True)
@@ -180,12 +190,7 @@ def train_cmd(corpus, output, fmt, model, dim, window, negative, hs, sample, epo
         _say(quiet, f"resuming from {resume_path}: {resume.done:,} of {config.epochs * resume_tokens:,} words done")
     else:
         fixed = Vocab.read(read_vocab, min_count) if read_vocab else None
-    stream = open_corpus(corpus)
-    try:
-        encoded = encode(iter_tokens(stream), min_count=min_count, max_vocab=max_vocab, vocab=fixed)
-    finally:
-        if stream is not sys.stdin.buffer:
-            stream.close()
+    encoded = _encode_corpus(corpus, min_count=min_count, max_vocab=max_vocab, vocab=fixed)
     vocab = encoded.vocab
     if resume is not None and len(encoded.ids) != resume_tokens:
         raise W2VError(f"{corpus} is not the corpus of {resume_path}: it has {len(encoded.ids):,} known tokens, "
@@ -557,12 +562,7 @@ def vocab_cmd(corpus, min_count, max_vocab, output, quiet):
       w2v vocab corpus.txt -o vocab.txt && w2v train corpus.txt -o v.bin --read-vocab vocab.txt
       w2v vocab corpus.txt --min-count 1 | head
     """
-    stream = open_corpus(corpus)
-    try:
-        encoded = encode(iter_tokens(stream), min_count=min_count, max_vocab=max_vocab)
-    finally:
-        if stream is not sys.stdin.buffer:
-            stream.close()
+    encoded = _encode_corpus(corpus, min_count=min_count, max_vocab=max_vocab)
     vocab = encoded.vocab
     if output == "-":
         out = sys.stdout.buffer
@@ -652,7 +652,6 @@ def plot(words, model, as_json, no_cache, output, neighbours, method):
     if as_json:
         click.echo(json.dumps([{"word": w, "x": round(float(x), 6), "y": round(float(y), 6), "query": q}
                                for w, (x, y), q in zip(labels, coords, is_query)], ensure_ascii=False))
-
 
 
 @main.command(cls=Command)
