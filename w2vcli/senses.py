@@ -63,7 +63,7 @@ class ContextSpace:
 
     def __init__(self, vectors: Vectors):
         self.vectors = vectors
-        self.index = {encode_word(w): i for i, w in reversed(list(enumerate(vectors.words)))}
+        self.index = {encode_word(w): i for w, i in vectors.index.items()}  # the same first-wins rule, by bytes
         self.weights = np.log1p(np.arange(1, len(vectors) + 1, dtype=np.float32))
 
     def embed(self, contexts: list[list[bytes]]) -> tuple[np.ndarray, np.ndarray]:
