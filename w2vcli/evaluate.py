@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .errors import W2VError
-from .vectors import Vectors
+from .vectors import Vectors, first_index
 
 SEMANTIC_SECTIONS = 5  # as compute-accuracy.c: the first five sections of questions-words are semantic
 
@@ -58,7 +58,7 @@ def _folded_index(vectors: Vectors, n: int, case_fold: bool):
     """(fold, folded word -> row) over the first n words; the first of words folding alike wins."""
     fold = _ascii_upper if case_fold else (lambda w: w)
     words = vectors.words[:n]
-    return fold, dict(zip(map(fold, reversed(words)), range(len(words) - 1, -1, -1)))
+    return fold, first_index(list(map(fold, words)))
 
 
 def _read_lines(path: str) -> list[str]:

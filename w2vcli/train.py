@@ -14,6 +14,7 @@ from . import kernels
 from .errors import UsageError, W2VError
 from .idstore import release
 from .tables import HuffmanTree, NegativeSampler, keep_probabilities, sigmoid_table
+from .vectors import first_index
 from .vocab import MAX_VOCAB, EncodedCorpus
 
 HOT_NODES = 1024  # inner nodes nearest the root each thread keeps a copy of (hierarchical softmax)
@@ -350,7 +351,7 @@ def start_from(syn0: np.ndarray, words: list[bytes], init_words: list[bytes], in
     """Copy the rows of words that init_words knows into syn0; returns how many."""
     if init_vectors.shape[1] != syn0.shape[1]:
         raise UsageError(f"--init vectors have {init_vectors.shape[1]} dimensions, --dim is {syn0.shape[1]}")
-    known = {w: i for i, w in reversed(list(enumerate(init_words)))}
+    known = first_index(init_words)
     pairs = [(row, known[w]) for row, w in enumerate(words) if w in known]
     if pairs:
         rows, sources = map(list, zip(*pairs))

@@ -21,6 +21,12 @@ def encode_word(word: str) -> bytes:
     return word.encode("utf-8", "surrogateescape")
 
 
+def first_index(keys: list) -> dict:
+    """key -> position; of keys occurring twice the first wins, as in word2vec.c's tools
+    (built backwards, so the earlier position is written last)."""
+    return dict(zip(reversed(keys), range(len(keys) - 1, -1, -1)))
+
+
 class Vectors:
     """Words and their vectors: ``Vectors.load("vecs.bin").nearest("bank")``."""
 
@@ -83,8 +89,7 @@ class Vectors:
     @property
     def index(self) -> dict[str, int]:
         if self._index is None:
-            # built backwards so that the first of duplicate words wins, as in word2vec.c's tools
-            self._index = dict(zip(reversed(self.words), range(len(self.words) - 1, -1, -1)))
+            self._index = first_index(self.words)
         return self._index
 
     def id(self, word: str) -> int:
