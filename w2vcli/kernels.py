@@ -202,13 +202,12 @@ def _share(out, seen, own):
             before[c] = v
 
 
-@njit(**_INLINE)
-def _take_all(syn1neg, syn1, own):
-    """Start this thread's copies of the hot output rows; returns them as taken, for _share_all."""
-    seen = (np.empty((own[0, 1], syn1.shape[1]), np.float32), np.empty((own[1, 1], syn1neg.shape[1]), np.float32))
-    _take(syn1, seen[0], own[0])
-    _take(syn1neg, seen[1], own[1])
-    return seen
+@njit(cache=True)
+def take_hot_rows(syn1neg, syn1, seen_nodes, seen_words, own):
+    """Start a thread's copies of the hot output rows, and what it last saw of them (seen_*:
+    own[0, 1] x width and own[1, 1] x width, kept by the caller for the thread's whole run)."""
+    _take(syn1, seen_nodes, own[0])
+    _take(syn1neg, seen_words, own[1])
 
 
 @njit(**_INLINE)
@@ -272,7 +271,7 @@ def _hierarchical_pair(h1, h2, grad1, grad2, out, path, code, n, sig, alpha):
 
 @njit(**_FAST)
 def train_skipgram(ids, syn0, syn1neg, syn1, prob, alias, points, codes, codelens, keep, sig,
-                   window, negative, hs, own, alpha0, min_alpha, done_before, done_scale, total, rng):
+                   window, negative, hs, own, seen, alpha0, min_alpha, done_before, done_scale, total, rng):
     """Skip-gram over ids: each context word's input row learns to predict the centre word.
 
     As word2vec.c, except that negative sampling draws one set of negatives per window,
@@ -288,7 +287,6 @@ def train_skipgram(ids, syn0, syn1neg, syn1, prob, alias, points, codes, codelen
     targets = np.empty(negative + 1, np.int32)
     labels = np.empty(negative + 1, np.float32)
     g = np.empty((2 * window, negative + 1), np.float32)
-    seen = _take_all(syn1neg, syn1, own)
     hot_nodes = (own[0, 0], own[0, 1], own[0, 2])
     hot_words = (own[1, 0], own[1, 1], own[1, 2])
     since = 0  # words trained since the last merge of the hot rows
@@ -342,13 +340,12 @@ def train_skipgram(ids, syn0, syn1neg, syn1, prob, alias, points, codes, codelen
 
 @njit(**_FAST)
 def train_cbow(ids, syn0, syn1neg, syn1, prob, alias, points, codes, codelens, keep, sig,
-               window, negative, hs, own, cbow_mean, alpha0, min_alpha, done_before, done_scale, total, rng):
+               window, negative, hs, own, seen, cbow_mean, alpha0, min_alpha, done_before, done_scale, total, rng):
     """CBOW over ids: the mean (or sum) of the context rows learns to predict the centre word."""
     dim = syn0.shape[1]
     sen = np.empty(MAX_SENTENCE, np.int32)
     grad = np.empty(dim, np.float32)
     neu1 = np.empty(dim, np.float32)
-    seen = _take_all(syn1neg, syn1, own)
     hot_nodes = (own[0, 0], own[0, 1], own[0, 2])
     hot_words = (own[1, 0], own[1, 1], own[1, 2])
     since = 0  # words trained since the last merge of the hot rows

@@ -198,9 +198,9 @@ def train(
     alpha0, alpha_end = np.float64(config.start_alpha), np.float64(config.end_alpha)
     parking = _Parking(threads)
 
-    def run_kernel(t, chunk, before, rng):
+    def run_kernel(t, chunk, before, rng, seen):
         common = (syn0, syn1neg, syn1, sampler.prob, sampler.alias, tree.points, tree.codes, tree.codelens,
-                  keep, sig, config.window, config.negative, config.hs, own[t])
+                  keep, sig, config.window, config.negative, config.hs, own[t], seen)
         schedule = (alpha0, alpha_end, before, threads, total, rng)
         if config.model == "cbow":
             return kernels.train_cbow(chunk, *common, config.cbow_mean, *schedule)
@@ -211,6 +211,9 @@ def train(
         rng = rngs[t : t + 1]  # a view: the kernel keeps the thread's random state in it
         first_epoch, first_start = positions[t]
         try:
+            seen = (np.empty((own[t, 0, 1], syn1.shape[1]), np.float32),  # the hot rows as last merged
+                    np.empty((own[t, 1, 1], syn1neg.shape[1]), np.float32))
+            kernels.take_hot_rows(syn1neg, syn1, *seen, own[t])  # chunks end merged: taken once per run
             for epoch in range(first_epoch, config.epochs):
                 for start in range(first_start if epoch == first_epoch else 0, len(part), CHUNK_TOKENS):
                     parking.wait_if_asked()
@@ -218,7 +221,7 @@ def train(
                         return
                     with lock:
                         before = done[0]
-                    n = run_kernel(t, part[start : start + CHUNK_TOKENS], before, rng)
+                    n = run_kernel(t, part[start : start + CHUNK_TOKENS], before, rng, seen)
                     release(part, start, start + CHUNK_TOKENS)
                     with lock:
                         done[0] += n
