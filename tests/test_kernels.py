@@ -1,0 +1,49 @@
+"""The window block against a plain NumPy statement of the same update."""
+
+import numpy as np
+import pytest
+
+from w2vcli import kernels
+from w2vcli.tables import EXP_TABLE_SIZE, MAX_EXP, sigmoid_table
+
+
+def reference_block(syn0, ctx, out, targets, labels, alpha, sig, hs):
+    """Every context row against every output row, all from the old rows; returns (input
+    gradients, new output matrix)."""
+    h, o = syn0[ctx].astype(np.float64), out[targets].astype(np.float64)
+    f = h @ o.T
+    index = ((f + MAX_EXP) * (EXP_TABLE_SIZE // MAX_EXP // 2)).astype(int).clip(0, EXP_TABLE_SIZE - 1)
+    g = (labels[None, :] - sig[index]) * alpha
+    if hs:  # saturated nodes are skipped
+        g[np.abs(f) >= MAX_EXP] = 0.0
+    else:
+        g[f > MAX_EXP] = (labels[None, :] - 1.0).repeat(len(ctx), 0)[f > MAX_EXP] * alpha
+        g[f < -MAX_EXP] = labels[None, :].repeat(len(ctx), 0)[f < -MAX_EXP] * alpha
+    new_out = out.astype(np.float64)
+    np.add.at(new_out, targets, g.T @ h)  # repeated targets add up
+    return g @ o, new_out
+
+
+@pytest.mark.parametrize("n_in", [1, 2, 3, 6, 10])
+@pytest.mark.parametrize("n_out", [1, 2, 4, 6, 16])
+@pytest.mark.parametrize("hs", [False, True])
+def test_window_block_matches_the_plain_update(n_in, n_out, hs):
+    rng = np.random.default_rng(n_in * 100 + n_out)
+    width, window, room = 32, 5, 16
+    syn0 = rng.normal(0, 0.6, (40, width)).astype(np.float32)
+    out = rng.normal(0, 0.6, (30, width)).astype(np.float32)
+    ctx = np.zeros(2 * window, np.int32)
+    ctx[:n_in] = rng.integers(0, 8, n_in)  # few words: repeats in the window
+    targets = np.zeros(room + 3, np.int32)
+    targets[:n_out] = rng.integers(0, 6, n_out)  # repeats among the outputs too
+    labels = np.zeros(room + 3, np.float32)
+    labels[:n_out] = rng.integers(0, 2, n_out)
+    gin = np.zeros((2 * window, width), np.float32)
+    g = np.zeros((2 * window, room + 3), np.float32)
+    sig = sigmoid_table()
+    alpha = np.float32(0.1)
+    want_gin, want_out = reference_block(syn0, ctx[:n_in].copy(), out, targets[:n_out].copy(), labels[:n_out], alpha,
+                                         sig, hs)
+    kernels._window_block(syn0, ctx, n_in, out, targets, labels, n_out, sig, alpha, gin, g, hs)
+    np.testing.assert_allclose(gin[:n_in], want_gin, atol=2e-3)
+    np.testing.assert_allclose(out, want_out, atol=2e-3)
