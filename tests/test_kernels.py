@@ -47,3 +47,23 @@ def test_window_block_matches_the_plain_update(n_in, n_out, hs):
     kernels._window_block(syn0, ctx, n_in, out, targets, labels, n_out, sig, alpha, gin, g, hs)
     np.testing.assert_allclose(gin[:n_in], want_gin, atol=2e-3)
     np.testing.assert_allclose(out, want_out, atol=2e-3)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 7, 15])
+def test_hierarchical_pair_matches_the_plain_update(n):
+    """Two context rows against the distinct inner nodes of a path: the block update with
+    hierarchical softmax's gradient (saturated nodes left alone)."""
+    rng = np.random.default_rng(n)
+    width = 32
+    syn0 = rng.normal(0, 0.6, (10, width)).astype(np.float32)
+    out = rng.normal(0, 0.6, (20, width)).astype(np.float32)
+    path = rng.permutation(20)[:n].astype(np.int32)
+    code = rng.integers(0, 2, n).astype(np.uint8)
+    sig = sigmoid_table()
+    alpha = np.float32(0.1)
+    want_gin, want_out = reference_block(syn0, np.array([3, 7]), out, path, (1 - code).astype(np.float32), alpha,
+                                         sig, hs=True)
+    gin = np.zeros((2, width), np.float32)
+    kernels._hierarchical_pair(syn0[3], syn0[7], gin[0], gin[1], out, path, code, n, sig, alpha)
+    np.testing.assert_allclose(gin, want_gin, atol=2e-3)
+    np.testing.assert_allclose(out, want_out, atol=2e-3)
