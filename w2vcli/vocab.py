@@ -107,17 +107,14 @@ def encode(
     """
     if vocab is not None:
         return _encode_fixed(blocks, vocab, in_memory_tokens)
-    index: dict[bytes, int] = {EOS: 0}
+    index = _FirstSeen()
     counts = np.zeros(1 << 16, dtype=np.int64)
     parts = IdStore(in_memory_tokens)
     tokens = pruned = 0
-    size = 1  # provisional ids given so far; never reused after pruning
     min_reduce = 1
     for words in blocks:
-        new = [w for w in dict.fromkeys(words) if w not in index]
-        index.update(zip(new, range(size, size + len(new))))
         ids = np.fromiter(map(index.__getitem__, words), dtype=np.int32, count=len(words))
-        size += len(new)
+        size = index.given
         if size > len(counts):
             counts = np.concatenate((counts, np.zeros(max(size, 2 * len(counts)) - len(counts), np.int64)))
         counts[:size] += np.bincount(ids, minlength=size)
@@ -125,7 +122,7 @@ def encode(
         tokens += len(words)
         while len(index) > max_vocab:
             before = len(index)
-            index = _forget_rare(index, counts, min_reduce)
+            _forget_rare(index, counts, min_reduce)
             pruned += before - len(index)
             min_reduce += 1
     if tokens == 0:
@@ -144,12 +141,24 @@ def encode(
     return EncodedCorpus(result, parts.renumbered(renumber), tokens, pruned)
 
 
-def _forget_rare(index: dict[bytes, int], counts: np.ndarray, min_reduce: int) -> dict[bytes, int]:
-    kept = {w: i for w, i in index.items() if i == 0 or counts[i] > min_reduce}
-    for w, i in index.items():
-        if w not in kept:
-            counts[i] = 0
-    return kept
+class _FirstSeen(dict):
+    """word -> provisional id, in order of first appearance: a word not seen before gets the
+    next id when it is looked up (one dict lookup per token). Ids are never reused, even
+    after rare words are forgotten."""
+
+    def __init__(self):
+        super().__init__({EOS: 0})
+        self.given = 1
+
+    def __missing__(self, word: bytes) -> int:
+        self[word] = i = self.given
+        self.given += 1
+        return i
+
+
+def _forget_rare(index: _FirstSeen, counts: np.ndarray, min_reduce: int) -> None:
+    for w in [w for w, i in index.items() if i != 0 and counts[i] <= min_reduce]:
+        counts[index.pop(w)] = 0
 
 
 def _encode_fixed(blocks: Iterable[list[bytes]], vocab: Vocab, in_memory_tokens: int) -> EncodedCorpus:
