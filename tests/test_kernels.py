@@ -61,9 +61,44 @@ def test_hierarchical_pair_matches_the_plain_update(n):
     code = rng.integers(0, 2, n).astype(np.uint8)
     sig = sigmoid_table()
     alpha = np.float32(0.1)
-    want_gin, want_out = reference_block(syn0, np.array([3, 7]), out, path, (1 - code).astype(np.float32), alpha,
-                                         sig, hs=True)
+    want_gin, want_out = reference_block(syn0, np.array([3, 7]), out, path, 1.0 - code, alpha, sig, hs=True)
     gin = np.zeros((2, width), np.float32)
     kernels._hierarchical_pair(syn0[3], syn0[7], gin[0], gin[1], out, path, code, n, sig, alpha)
     np.testing.assert_allclose(gin, want_gin, atol=2e-3)
+    np.testing.assert_allclose(out, want_out, atol=2e-3)
+
+
+@pytest.mark.parametrize("n_out", [1, 2, 3, 4, 6, 16])
+def test_row_block_matches_the_plain_update(n_out):
+    """One input row (CBOW's context mean) against distinct output rows."""
+    rng = np.random.default_rng(n_out)
+    width = 32
+    syn0 = rng.normal(0, 0.6, (10, width)).astype(np.float32)
+    out = rng.normal(0, 0.6, (30, width)).astype(np.float32)
+    targets = np.zeros(n_out + 2, np.int32)
+    targets[:n_out] = rng.permutation(30)[:n_out]
+    labels = rng.integers(0, 2, n_out + 2).astype(np.float32)
+    sig = sigmoid_table()
+    alpha = np.float32(0.1)
+    want_gin, want_out = reference_block(syn0, np.array([4]), out, targets[:n_out], labels[:n_out], alpha, sig, False)
+    grad = np.zeros(width, np.float32)
+    kernels._row_block(syn0[4], grad, out, targets, labels, n_out, sig, alpha)
+    np.testing.assert_allclose(grad, want_gin[0], atol=2e-3)
+    np.testing.assert_allclose(out, want_out, atol=2e-3)
+
+
+@pytest.mark.parametrize("n", [1, 5, 15])
+def test_hierarchical_matches_the_plain_update(n):
+    rng = np.random.default_rng(n)
+    width = 32
+    syn0 = rng.normal(0, 0.6, (10, width)).astype(np.float32)
+    out = rng.normal(0, 0.6, (20, width)).astype(np.float32)
+    path = rng.permutation(20)[:n].astype(np.int32)
+    code = rng.integers(0, 2, n).astype(np.uint8)
+    sig = sigmoid_table()
+    alpha = np.float32(0.1)
+    want_gin, want_out = reference_block(syn0, np.array([2]), out, path, 1.0 - code, alpha, sig, hs=True)
+    grad = np.zeros(width, np.float32)
+    kernels._hierarchical(syn0[2], grad, out, path, code, n, sig, alpha)
+    np.testing.assert_allclose(grad, want_gin[0], atol=2e-3)
     np.testing.assert_allclose(out, want_out, atol=2e-3)

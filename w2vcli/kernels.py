@@ -187,31 +187,21 @@ def _window_block(syn0, ctx, n_in, out, targets, labels, n_out, sig, alpha, gin,
 
 
 @njit(**_INLINE)
-def _negative(h, word, grad, out, hot, prob, alias, negative, sig, alpha, state):
-    """Negative sampling: pull out[word] towards h, push `negative` noise rows away.
-
-    Accumulates h's gradient in grad; returns the rng state.
-    """
-    dim = h.shape[0]
-    for d in range(negative + 1):
-        if d == 0:
-            target = word
-            label = np.float32(1.0)
-        else:
-            state, r = _rand(state)
-            target = _draw_negative(r, prob, alias)
-            if target == word:
-                continue
-            label = np.float32(0.0)
-        o = out[_own(target, hot[0], hot[1], hot[2])]
-        f = np.float32(0.0)
-        for c in range(dim):
-            f += h[c] * o[c]
-        g = _ns_gradient(f, label, alpha, sig)
-        for c in range(dim):
-            grad[c] += g * o[c]
-            o[c] += g * h[c]
-    return state
+def _draw_targets(word, targets, labels, hot, prob, alias, negative, state):
+    """The outputs of negative sampling into targets, labels: word (label 1), then `negative`
+    draws (label 0; a draw of word itself is dropped), as the rows this thread uses.
+    Returns (how many, rng state)."""
+    targets[0] = _own(word, hot[0], hot[1], hot[2])
+    labels[0] = 1.0
+    n_out = 1
+    for d in range(negative):
+        state, r = _rand(state)
+        target = _draw_negative(r, prob, alias)
+        if target != word:
+            targets[n_out] = _own(target, hot[0], hot[1], hot[2])
+            labels[n_out] = 0.0
+            n_out += 1
+    return n_out, state
 
 
 @njit(**_INLINE)
@@ -278,32 +268,63 @@ def _share_if_due(since, length, syn1neg, syn1, seen, own):
 
 
 @njit(**_INLINE)
+def _row_block(h, grad, out, targets, labels, n_out, sig, alpha):
+    """Negative sampling for one input row h (CBOW's context mean) against the output rows
+    targets[:n_out], three per pass (4 row loads per 3 multiply-adds instead
+    of 2 per 1); h's gradient accumulates in grad. Each output is updated from the h and the
+    output row as they were, as word2vec.c does output by output, except that an output
+    drawn twice among three sees the row as it was before both. targets has room for
+    _pad's two repeats, which get zero gradients."""
+    outs = _pad(targets, n_out, 3)
+    for k in range(0, outs, 3):
+        a, b, d = out[targets[k]], out[targets[k + 1]], out[targets[k + 2]]
+        fa = fb = fd = np.float32(0.0)
+        for c in range(h.shape[0]):
+            hc = h[c]
+            fa += hc * a[c]
+            fb += hc * b[c]
+            fd += hc * d[c]
+        ga = _ns_gradient(fa, labels[k], alpha, sig)
+        gb = _ns_gradient(fb, labels[k + 1], alpha, sig) if k + 1 < n_out else np.float32(0.0)
+        gd = _ns_gradient(fd, labels[k + 2], alpha, sig) if k + 2 < n_out else np.float32(0.0)
+        for c in range(h.shape[0]):
+            grad[c] += ga * a[c] + gb * b[c] + gd * d[c]
+        for c in range(h.shape[0]):  # one row after the other: right when two of them are the same row
+            a[c] += ga * h[c]
+        for c in range(h.shape[0]):
+            b[c] += gb * h[c]
+        for c in range(h.shape[0]):
+            d[c] += gd * h[c]
+
+
+@njit(**_INLINE)
 def _hierarchical(h, grad, out, path, code, n, sig, alpha):
-    """Hierarchical softmax: one logistic step per inner node on a word's Huffman path
-    (path[:n], branches code[:n])."""
-    dim = h.shape[0]
+    """Hierarchical softmax for one input row along a word's Huffman path (path[:n], branches
+    code[:n]), node by node as word2vec.c, skipping saturated nodes (three nodes per pass, as
+    _row_block, measured 0.96x for CBOW: it cannot skip them)."""
     for d in range(n):
         o = out[path[d]]
         f = np.float32(0.0)
-        for c in range(dim):
+        for c in range(h.shape[0]):
             f += h[c] * o[c]
         g = _hs_gradient(f, np.float32(1 - code[d]), alpha, sig)
         if g == 0.0:  # a saturated node: nothing to update
             continue
-        for c in range(dim):
+        for c in range(h.shape[0]):
             grad[c] += g * o[c]
             o[c] += g * h[c]
 
 
 @njit(**_INLINE)
 def _hierarchical_pair(h1, h2, grad1, grad2, out, path, code, n, sig, alpha):
-    """_hierarchical for two context rows at once, three nodes of word's path at a time: one
-    pass over the five rows computes the six dot products, one pass applies the updates (5
-    row loads per 6 multiply-adds; node by node it was 3 per 2). The nodes are distinct rows
-    and h1, h2 stay as they are until the window ends, so this is word2vec.c's arithmetic
-    except that both rows see each node as it was before them. sg-hs: 1.27x for the pair,
-    1.30x more for the three nodes, same accuracy (benchmarks/RESULTS.md); a block over the
-    whole window, as negative sampling has (_window_block), lost 0.4 analogy points here."""
+    """Hierarchical softmax for two context rows at once along a word's Huffman path
+    (path[:n], branches code[:n]), three nodes at a time: one pass over the five rows computes the
+    six dot products, one pass applies the updates (5 row loads per 6 multiply-adds; row by
+    row and node by node it was 2 per 1). The nodes are distinct rows and h1, h2 stay as
+    they are until the window ends, so this is word2vec.c's arithmetic except that both rows
+    see each node as it was before them. sg-hs: 1.27x for the pair, 1.30x more for three
+    nodes, same accuracy (benchmarks/RESULTS.md); a block over the whole window, as negative
+    sampling has (_window_block), lost 0.4 analogy points here."""
     for d in range(0, n - 2, 3):
         o, p, q = out[path[d]], out[path[d + 1]], out[path[d + 2]]
         f1o = f2o = f1p = f2p = f1q = f2q = np.float32(0.0)
@@ -320,13 +341,13 @@ def _hierarchical_pair(h1, h2, grad1, grad2, out, path, code, n, sig, alpha):
         g1p, g2p = _hs_gradient(f1p, lp, alpha, sig), _hs_gradient(f2p, lp, alpha, sig)
         g1q, g2q = _hs_gradient(f1q, lq, alpha, sig), _hs_gradient(f2q, lq, alpha, sig)
         for c in range(h1.shape[0]):
-            oc, pc, qc, a, b = o[c], p[c], q[c], h1[c], h2[c]
+            a, b, oc, pc, qc = h1[c], h2[c], o[c], p[c], q[c]
             grad1[c] += g1o * oc + g1p * pc + g1q * qc
             grad2[c] += g2o * oc + g2p * pc + g2q * qc
             o[c] = oc + g1o * a + g2o * b
             p[c] = pc + g1p * a + g2p * b
             q[c] = qc + g1q * a + g2q * b
-    for d in range(n - n % 3, n):
+    for d in range(n - n % 3, n):  # the last one or two nodes
         o = out[path[d]]
         f1 = f2 = np.float32(0.0)
         for c in range(h1.shape[0]):
@@ -351,18 +372,19 @@ def train_skipgram(ids, syn0, syn1neg, syn1, prob, alias, points, codes, codelen
     block at once (HogBatch, Ji et al. 2016): 1/6 of the random draws and row fetches at
     the default window, with equal or better accuracy (benchmarks/RESULTS.md).
     Hierarchical softmax is word2vec.c's, with two context words at a time (_hierarchical_pair).
+    Both take their rows a few at a time per pass over them (_window_block, _hierarchical_pair).
     """
     dim = syn0.shape[1]
     sen = np.empty(MAX_SENTENCE, np.int32)
     ctx = np.empty(2 * window, np.int32)
     gin = np.empty((2 * window, dim), np.float32)
-    targets = np.empty(negative + 3, np.int32)
+    targets = np.empty(negative + 3, np.int32)  # + 2: room for _pad
     labels = np.zeros(negative + 3, np.float32)
     g = np.empty((2 * window, negative + 3), np.float32)
+    path = np.empty(points.shape[1], np.int32)
     hot_nodes = (own[0, 0], own[0, 1], own[0, 2])
     hot_words = (own[1, 0], own[1, 1], own[1, 2])
     since = 0  # words trained since the last merge of the hot rows
-    path = np.empty(points.shape[1], np.int32)
     state = rng[0]
     pos = 0
     while pos < len(ids):
@@ -381,7 +403,7 @@ def train_skipgram(ids, syn0, syn1neg, syn1, prob, alias, points, codes, codelen
             if n_in == 0:
                 continue
             gin[:n_in] = 0.0
-            if hs:  # two context words at a time; a block over the whole window measured 23% slower
+            if hs:  # two context words at a time; a block over the whole window lost accuracy
                 n = _path(word, points, codelens, hot_nodes, path)
                 for j in range(0, n_in - 1, 2):
                     _hierarchical_pair(syn0[ctx[j]], syn0[ctx[j + 1]], gin[j], gin[j + 1], syn1, path, codes[word],
@@ -389,16 +411,7 @@ def train_skipgram(ids, syn0, syn1neg, syn1, prob, alias, points, codes, codelen
                 if n_in % 2:
                     _hierarchical(syn0[ctx[n_in - 1]], gin[n_in - 1], syn1, path, codes[word], n, sig, alpha)
             if negative > 0:
-                targets[0] = _own(word, hot_words[0], hot_words[1], hot_words[2])
-                labels[0] = 1.0
-                n_out = 1
-                for d in range(negative):
-                    state, r = _rand(state)
-                    target = _draw_negative(r, prob, alias)
-                    if target != word:
-                        targets[n_out] = _own(target, hot_words[0], hot_words[1], hot_words[2])
-                        labels[n_out] = 0.0
-                        n_out += 1
+                n_out, state = _draw_targets(word, targets, labels, hot_words, prob, alias, negative, state)
                 _window_block(syn0, ctx, n_in, syn1neg, targets, labels, n_out, sig, alpha, gin, g, False)
             for j in range(n_in):
                 h = syn0[ctx[j]]
@@ -413,15 +426,18 @@ def train_skipgram(ids, syn0, syn1neg, syn1, prob, alias, points, codes, codelen
 @njit(**_FAST)
 def train_cbow(ids, syn0, syn1neg, syn1, prob, alias, points, codes, codelens, keep, sig,
                window, negative, hs, own, seen, cbow_mean, alpha0, min_alpha, done_before, done_scale, total, rng):
-    """CBOW over ids: the mean (or sum) of the context rows learns to predict the centre word."""
+    """CBOW over ids: the mean (or sum) of the context rows learns to predict the centre word,
+    negative sampling takes three output rows per pass (_row_block)."""
     dim = syn0.shape[1]
     sen = np.empty(MAX_SENTENCE, np.int32)
     grad = np.empty(dim, np.float32)
     neu1 = np.empty(dim, np.float32)
+    targets = np.empty(negative + 3, np.int32)  # + 2: room for _pad
+    labels = np.zeros(negative + 3, np.float32)
+    path = np.empty(points.shape[1], np.int32)
     hot_nodes = (own[0, 0], own[0, 1], own[0, 2])
     hot_words = (own[1, 0], own[1, 1], own[1, 2])
     since = 0  # words trained since the last merge of the hot rows
-    path = np.empty(points.shape[1], np.int32)
     state = rng[0]
     pos = 0
     while pos < len(ids):
@@ -450,7 +466,8 @@ def train_cbow(ids, syn0, syn1neg, syn1, prob, alias, points, codes, codelens, k
                 n = _path(word, points, codelens, hot_nodes, path)
                 _hierarchical(neu1, grad, syn1, path, codes[word], n, sig, alpha)
             if negative > 0:
-                state = _negative(neu1, word, grad, syn1neg, hot_words, prob, alias, negative, sig, alpha, state)
+                n_out, state = _draw_targets(word, targets, labels, hot_words, prob, alias, negative, state)
+                _row_block(neu1, grad, syn1neg, targets, labels, n_out, sig, alpha)
             if not cbow_mean:  # summed context: spread the error over its words (as gensim)
                 for c in range(dim):
                     grad[c] *= inv
