@@ -50,9 +50,11 @@ def test_window_block_matches_the_plain_update(n_in, n_out, hs):
 
 
 @pytest.mark.parametrize("n", [1, 2, 3, 4, 7, 15])
-def test_hierarchical_pair_matches_the_plain_update(n):
-    """Two context rows against the distinct inner nodes of a path: the block update with
-    hierarchical softmax's gradient (saturated nodes left alone)."""
+@pytest.mark.parametrize("rows", [1, 2])
+def test_hierarchical_softmax_matches_the_plain_update(n, rows):
+    """One (CBOW, _hierarchical) or two (skip-gram, _hierarchical_pair) input rows against the
+    distinct inner nodes of a path: the block update with hierarchical softmax's gradient
+    (saturated nodes left alone)."""
     rng = np.random.default_rng(n)
     width = 32
     syn0 = rng.normal(0, 0.6, (10, width)).astype(np.float32)
@@ -61,9 +63,13 @@ def test_hierarchical_pair_matches_the_plain_update(n):
     code = rng.integers(0, 2, n).astype(np.uint8)
     sig = sigmoid_table()
     alpha = np.float32(0.1)
-    want_gin, want_out = reference_block(syn0, np.array([3, 7]), out, path, 1.0 - code, alpha, sig, hs=True)
-    gin = np.zeros((2, width), np.float32)
-    kernels._hierarchical_pair(syn0[3], syn0[7], gin[0], gin[1], out, path, code, n, sig, alpha)
+    inputs = [3, 7][:rows]
+    want_gin, want_out = reference_block(syn0, np.array(inputs), out, path, 1.0 - code, alpha, sig, hs=True)
+    gin = np.zeros((rows, width), np.float32)
+    if rows == 1:
+        kernels._hierarchical(syn0[3], gin[0], out, path, code, n, sig, alpha)
+    else:
+        kernels._hierarchical_pair(syn0[3], syn0[7], gin[0], gin[1], out, path, code, n, sig, alpha)
     np.testing.assert_allclose(gin, want_gin, atol=2e-3)
     np.testing.assert_allclose(out, want_out, atol=2e-3)
 
@@ -83,22 +89,5 @@ def test_row_block_matches_the_plain_update(n_out):
     want_gin, want_out = reference_block(syn0, np.array([4]), out, targets[:n_out], labels[:n_out], alpha, sig, False)
     grad = np.zeros(width, np.float32)
     kernels._row_block(syn0[4], grad, out, targets, labels, n_out, sig, alpha)
-    np.testing.assert_allclose(grad, want_gin[0], atol=2e-3)
-    np.testing.assert_allclose(out, want_out, atol=2e-3)
-
-
-@pytest.mark.parametrize("n", [1, 5, 15])
-def test_hierarchical_matches_the_plain_update(n):
-    rng = np.random.default_rng(n)
-    width = 32
-    syn0 = rng.normal(0, 0.6, (10, width)).astype(np.float32)
-    out = rng.normal(0, 0.6, (20, width)).astype(np.float32)
-    path = rng.permutation(20)[:n].astype(np.int32)
-    code = rng.integers(0, 2, n).astype(np.uint8)
-    sig = sigmoid_table()
-    alpha = np.float32(0.1)
-    want_gin, want_out = reference_block(syn0, np.array([2]), out, path, 1.0 - code, alpha, sig, hs=True)
-    grad = np.zeros(width, np.float32)
-    kernels._hierarchical(syn0[2], grad, out, path, code, n, sig, alpha)
     np.testing.assert_allclose(grad, want_gin[0], atol=2e-3)
     np.testing.assert_allclose(out, want_out, atol=2e-3)
