@@ -104,11 +104,6 @@ def _hs_gradient(f, label, alpha, sig):
 
 
 @njit(**_INLINE)
-def _gradient(f, label, alpha, sig, hs):
-    return _hs_gradient(f, label, alpha, sig) if hs else _ns_gradient(f, label, alpha, sig)
-
-
-@njit(**_INLINE)
 def _dot2x3(h, i, a, b, d):
     """The six dot products of rows h, i with rows a, b, d, in one pass over the six rows."""
     ha = hb = hd = ia = ib = id_ = np.float32(0.0)
@@ -152,7 +147,7 @@ def _pad(rows, n, multiple):
 
 
 @njit(**_INLINE)
-def _window_block(syn0, ctx, n_in, out, targets, labels, n_out, sig, alpha, gin, g, hs):
+def _window_block(syn0, ctx, n_in, out, targets, labels, n_out, sig, alpha, gin, g):
     """Negative sampling for a whole window: every context row ctx[:n_in] against every
     output row targets[:n_out] (label 1 for the centre, 0 for the shared negatives).
 
@@ -167,12 +162,12 @@ def _window_block(syn0, ctx, n_in, out, targets, labels, n_out, sig, alpha, gin,
         h, i = syn0[ctx[j]], syn0[ctx[j + 1]]
         for k in range(0, outs, 3):
             ha, hb, hd, ia, ib, id_ = _dot2x3(h, i, out[targets[k]], out[targets[k + 1]], out[targets[k + 2]])
-            g[j, k] = _gradient(ha, labels[k], alpha, sig, hs)
-            g[j, k + 1] = _gradient(hb, labels[k + 1], alpha, sig, hs)
-            g[j, k + 2] = _gradient(hd, labels[k + 2], alpha, sig, hs)
-            g[j + 1, k] = _gradient(ia, labels[k], alpha, sig, hs)
-            g[j + 1, k + 1] = _gradient(ib, labels[k + 1], alpha, sig, hs)
-            g[j + 1, k + 2] = _gradient(id_, labels[k + 2], alpha, sig, hs)
+            g[j, k] = _ns_gradient(ha, labels[k], alpha, sig)
+            g[j, k + 1] = _ns_gradient(hb, labels[k + 1], alpha, sig)
+            g[j, k + 2] = _ns_gradient(hd, labels[k + 2], alpha, sig)
+            g[j + 1, k] = _ns_gradient(ia, labels[k], alpha, sig)
+            g[j + 1, k + 1] = _ns_gradient(ib, labels[k + 1], alpha, sig)
+            g[j + 1, k + 2] = _ns_gradient(id_, labels[k + 2], alpha, sig)
     g[n_in:ins, :outs] = 0.0  # the padding changes nothing
     g[:ins, n_out:outs] = 0.0
     for j in range(0, ins, 2):
@@ -412,7 +407,7 @@ def train_skipgram(ids, syn0, syn1neg, syn1, prob, alias, points, codes, codelen
                     _hierarchical(syn0[ctx[n_in - 1]], gin[n_in - 1], syn1, path, codes[word], n, sig, alpha)
             if negative > 0:
                 n_out, state = _draw_targets(word, targets, labels, hot_words, prob, alias, negative, state)
-                _window_block(syn0, ctx, n_in, syn1neg, targets, labels, n_out, sig, alpha, gin, g, False)
+                _window_block(syn0, ctx, n_in, syn1neg, targets, labels, n_out, sig, alpha, gin, g)
             for j in range(n_in):
                 h = syn0[ctx[j]]
                 grad = gin[j]
