@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
+import numba
 import numpy as np
 
 from . import kernels
@@ -198,13 +199,16 @@ def train(
     alpha0, alpha_end = np.float64(config.start_alpha), np.float64(config.end_alpha)
     parking = _Parking(threads)
 
-    def run_kernel(t, chunk, before, rng, seen):
-        common = (syn0, syn1neg, syn1, sampler.prob, sampler.alias, tree.points, tree.codes, tree.codelens,
+    kernel = kernels.train_cbow if config.model == "cbow" else kernels.train_skipgram
+
+    def kernel_args(t, chunk, before, rng, seen):
+        common = (chunk, syn0, syn1neg, syn1, sampler.prob, sampler.alias, tree.points, tree.codes, tree.codelens,
                   keep, sig, config.window, config.negative, config.hs, own[t], seen)
         schedule = (alpha0, alpha_end, before, threads, total, rng)
-        if config.model == "cbow":
-            return kernels.train_cbow(chunk, *common, config.cbow_mean, *schedule)
-        return kernels.train_skipgram(chunk, *common, *schedule)
+        return (*common, config.cbow_mean, *schedule) if config.model == "cbow" else (*common, *schedule)
+
+    def run_kernel(t, chunk, before, rng, seen):
+        return kernel(*kernel_args(t, chunk, before, rng, seen))
 
     def worker(t: int) -> None:
         part = ids[bounds[t] : bounds[t + 1]]
@@ -241,6 +245,10 @@ def train(
         return State(syn0[:, :dim].copy(), syn1neg[:word_rows, :dim].copy(), syn1[:node_rows, :dim].copy(),
                      positions.copy(), rngs.copy(), done[0])
 
+    # Load the machine code from Numba's cache (0.01 s) or compile it (the first run: ~20 s)
+    # before the clock starts: start-up, as tokenising is, not training time or words/s.
+    no_rows = np.empty((0, syn1.shape[1]), np.float32)
+    kernel.compile(tuple(numba.typeof(a) for a in kernel_args(0, ids[:0], done[0], rngs[:1], (no_rows, no_rows))))
     started = time.perf_counter()
     last_checkpoint = time.monotonic()
     pool = [threading.Thread(target=worker, args=(t,), daemon=True) for t in range(threads)]
