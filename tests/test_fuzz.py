@@ -84,6 +84,36 @@ def test_tokenizer_never_fails_and_yields_clean_words(data):
         assert not any(sep in token for sep in (b" ", b"\t", b"\n", b"\r", b"\x00"))
 
 
+def reference_tokens(data: bytes) -> list[bytes]:
+    """word2vec.c's ReadWord byte by byte: space, tab, NUL and newline end a word, a newline
+    is also </s>, carriage returns vanish, a long word keeps its first 98 bytes and its last."""
+    tokens, word = [], b""
+    for byte in data:
+        ch = bytes([byte])
+        if ch == b"\r":
+            continue
+        if ch in (b" ", b"\t", b"\x00", b"\n"):
+            if word:
+                tokens.append(word if len(word) <= MAX_WORD_BYTES else word[:98] + word[-1:])
+            word = b""
+            if ch == b"\n":
+                tokens.append(b"</s>")
+        else:
+            word += ch
+    if word:
+        tokens.append(word if len(word) <= MAX_WORD_BYTES else word[:98] + word[-1:])
+    return tokens
+
+
+@FUZZ
+@given(st.lists(st.sampled_from([b"a", b"bc", b" ", b"\t", b"\n", b"\r", b"\x00", b"\x0b", b"\x0c", b"\xff",
+                                 b"w" * 60]), max_size=80))
+def test_tokenizer_splits_as_word2vec_c(pieces):
+    """Also where bytes.split() would split and word2vec.c does not (vertical tab, form feed)."""
+    data = b"".join(pieces)
+    assert tokenize(data) == reference_tokens(data)
+
+
 @FUZZ
 @given(st.binary(max_size=600), st.integers(1, 64), st.integers(1, 4))
 def test_encoding_any_bytes_in_any_blocks_is_consistent(data, block, min_count):
