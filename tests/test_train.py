@@ -59,6 +59,44 @@ def test_several_threads_train_the_whole_corpus(tmp_path):
     assert all(topic_of(w) == "weather" for w, _ in vectors.nearest("rain", 4))
 
 
+def test_one_thread_takes_every_chunk_in_order():
+    from w2vcli.train import CHUNK_TOKENS, _Work
+
+    n = 2 * CHUNK_TOKENS + 5
+    work = _Work(np.zeros(n, np.int32), threads=1, epochs=2)
+    chunks = list(iter(lambda: work.take(0), None))
+    one_epoch = [(0, CHUNK_TOKENS), (CHUNK_TOKENS, 2 * CHUNK_TOKENS), (2 * CHUNK_TOKENS, n)]
+    assert chunks == one_epoch * 2
+
+
+def test_a_thread_that_runs_out_takes_the_last_chunks_of_the_longest_part():
+    """Every chunk of every epoch is trained exactly once, whoever takes it."""
+    from w2vcli.train import CHUNK_TOKENS, _Work
+
+    n = 9 * CHUNK_TOKENS  # three parts of three chunks
+    work = _Work(np.zeros(n, np.int32), threads=3, epochs=2)
+    assert work.take(1) == (3 * CHUNK_TOKENS, 4 * CHUNK_TOKENS)  # its own part, from the front
+    taken = [work.take(1) for _ in range(5)] + [work.take(0)]  # part 1 done, part 0 has 5 left, part 2 has 6
+    stolen = work.take(1)
+    assert stolen == (8 * CHUNK_TOKENS, 9 * CHUNK_TOKENS)  # part 2's last chunk of its last epoch
+    rest = [c for t in (0, 2, 1) for c in iter(lambda t=t: work.take(t), None)]
+    everything = [(3 * CHUNK_TOKENS, 4 * CHUNK_TOKENS), *taken, stolen, *rest]
+    expected = [(k * CHUNK_TOKENS, (k + 1) * CHUNK_TOKENS) for k in range(9)] * 2
+    assert sorted(everything) == sorted(expected)
+
+
+def test_a_checkpoint_of_several_threads_resumes_with_the_chunks_left(tmp_path):
+    """Stopped after some chunks, the state's positions give a _Work with exactly the rest."""
+    from w2vcli.train import CHUNK_TOKENS, _Work
+
+    ids = np.zeros(4 * CHUNK_TOKENS, np.int32)
+    first = _Work(ids, threads=2, epochs=3)
+    done = [first.take(0) for _ in range(7)] + [first.take(1) for _ in range(2)]  # thread 0 steals from 1
+    resumed = _Work(ids, threads=2, epochs=3, left=first.left.copy())
+    rest = [c for t in (1, 0) for c in iter(lambda t=t: resumed.take(t), None)]
+    assert sorted(done + rest) == sorted([(k * CHUNK_TOKENS, (k + 1) * CHUNK_TOKENS) for k in range(4)] * 3)
+
+
 @pytest.mark.parametrize("model,negative,hs", COMBOS)
 def test_threads_merge_their_copies_of_the_hot_rows(tmp_path, monkeypatch, model, negative, hs):
     import w2vcli.train as train_module

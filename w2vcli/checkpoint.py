@@ -1,8 +1,8 @@
 """Checkpoints: the whole training state in one .npz, so a stopped run goes on where it was.
 
 Holds the configuration, the vocabulary (so the corpus encodes to the same ids), the three
-matrices, each thread's position (epoch, chunk) and random state, and the tokens trained,
-which the learning-rate schedule is computed from. With --threads 1, a run stopped and
+matrices, the chunks each thread's part has left, each thread's random state, and the tokens
+trained, which the learning-rate schedule is computed from. With --threads 1, a run stopped and
 resumed writes the same file as a run never stopped.
 """
 
@@ -17,7 +17,7 @@ from .errors import W2VError
 from .train import State, TrainConfig
 from .vocab import Vocab
 
-VERSION = 1
+VERSION = 2  # 2: positions are the chunks not yet taken (train._Work), no longer (epoch, start)
 
 
 def save(path: str, config: TrainConfig, vocab: Vocab, corpus_tokens: int, state: State) -> None:

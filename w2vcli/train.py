@@ -140,7 +140,7 @@ class State:
     syn0: np.ndarray
     syn1neg: np.ndarray
     syn1: np.ndarray
-    positions: np.ndarray  # int64 [threads, 2]: per thread, the epoch and the chunk start to do next
+    positions: np.ndarray  # int64 [threads, 2]: per thread's part, its chunks not yet taken (see _Work)
     rngs: np.ndarray  # uint64 [threads]: per thread, its random state there
     done: int  # tokens trained so far, all threads
 
@@ -183,7 +183,7 @@ def train(
             start_from(syn0[:, :dim], vocab.words, *init)
         syn1neg = padded_rows(word_rows + extra_words, dim)
         syn1 = padded_rows(node_rows + extra_nodes, dim)
-        positions = np.zeros((threads, 2), np.int64)
+        positions = None
         rngs = np.array([_thread_seed(config.seed, t) for t in range(threads)], dtype=np.uint64)
         done = [0]
     tree = HuffmanTree.from_counts(vocab.counts) if config.hs else HuffmanTree.from_counts(vocab.counts[:1])
@@ -192,7 +192,7 @@ def train(
     sig = sigmoid_table()
 
     total = config.epochs * len(ids)
-    bounds = np.linspace(0, len(ids), threads + 1).astype(np.int64)
+    work = _Work(ids, threads, config.epochs, positions)
     lock = threading.Lock()
     stop = threading.Event()
     errors: list[BaseException] = []
@@ -211,26 +211,21 @@ def train(
         return kernel(*kernel_args(t, chunk, before, rng, seen))
 
     def worker(t: int) -> None:
-        part = ids[bounds[t] : bounds[t + 1]]
         rng = rngs[t : t + 1]  # a view: the kernel keeps the thread's random state in it
-        first_epoch, first_start = positions[t]
         try:
             seen = (np.empty((own[t, 0, 1], syn1.shape[1]), np.float32),  # the hot rows as last merged
                     np.empty((own[t, 1, 1], syn1neg.shape[1]), np.float32))
             kernels.take_hot_rows(syn1neg, syn1, *seen, own[t])  # chunks end merged: taken once per run
-            for epoch in range(first_epoch, config.epochs):
-                for start in range(first_start if epoch == first_epoch else 0, len(part), CHUNK_TOKENS):
-                    parking.wait_if_asked()
-                    if stop.is_set():
-                        return
-                    with lock:
-                        before = done[0]
-                    n = run_kernel(t, part[start : start + CHUNK_TOKENS], before, rng, seen)
-                    release(part, start, start + CHUNK_TOKENS)
-                    with lock:
-                        done[0] += n
-                    positions[t] = (epoch, start + CHUNK_TOKENS)
-                positions[t] = (epoch + 1, 0)
+            while True:
+                parking.wait_if_asked()  # between chunks: a checkpoint sees only whole ones
+                if stop.is_set() or (chunk := work.take(t)) is None:
+                    return
+                with lock:
+                    before = done[0]
+                n = run_kernel(t, ids[chunk[0] : chunk[1]], before, rng, seen)
+                release(ids, *chunk)
+                with lock:
+                    done[0] += n
         except BaseException as e:  # surfaced in the main thread
             errors.append(e)
             stop.set()
@@ -243,7 +238,7 @@ def train(
 
     def state() -> State:
         return State(syn0[:, :dim].copy(), syn1neg[:word_rows, :dim].copy(), syn1[:node_rows, :dim].copy(),
-                     positions.copy(), rngs.copy(), done[0])
+                     work.left.copy(), rngs.copy(), done[0])
 
     # Load the machine code from Numba's cache (0.01 s) or compile it (the first run: ~20 s)
     # before the clock starts: start-up, as tokenising is, not training time or words/s.
@@ -276,6 +271,39 @@ def train(
 
 
 ROW_FLOATS = 16  # 64 bytes: one cache line of float32
+
+
+class _Work:
+    """Who trains which chunk. Thread t's part is the t-th slice of the corpus, epoch after
+    epoch, in CHUNK_TOKENS chunks numbered 0 .. epochs x chunks; left[t] holds the first and
+    one past the last not yet taken. A thread takes its own from the front; one that has run
+    out takes the last chunk of whichever part has the most left, so a core slowed by another
+    program (or a slower core) does not hold up the end of the run. One thread takes every
+    chunk in order: the same run as ever."""
+
+    def __init__(self, ids: np.ndarray, threads: int, epochs: int, left: np.ndarray | None = None):
+        self.bounds = np.linspace(0, len(ids), threads + 1).astype(np.int64)
+        self.chunks = [-(-int(b - a) // CHUNK_TOKENS) for a, b in zip(self.bounds[:-1], self.bounds[1:])]
+        if left is None:
+            left = np.array([(0, epochs * n) for n in self.chunks], np.int64).reshape(threads, 2)
+        self.left = left
+        self.lock = threading.Lock()
+
+    def take(self, t: int) -> tuple[int, int] | None:
+        """The next chunk for thread t (start and stop in the ids), or None when all are taken."""
+        with self.lock:
+            remaining = self.left[:, 1] - self.left[:, 0]
+            if remaining[t] > 0:
+                u, k = t, int(self.left[t, 0])
+                self.left[t, 0] += 1
+            elif remaining.max() > 0:
+                u = int(np.argmax(remaining))
+                self.left[u, 1] -= 1
+                k = int(self.left[u, 1])
+            else:
+                return None
+        start = int(self.bounds[u]) + k % self.chunks[u] * CHUNK_TOKENS
+        return start, min(start + CHUNK_TOKENS, int(self.bounds[u + 1]))
 
 
 def padded_rows(rows: int, dim: int, values: np.ndarray | None = None) -> np.ndarray:
