@@ -204,3 +204,10 @@ def test_init_continues_from_earlier_vectors(tmp_path, topics, w2v):
     assert "zebra" in b and np.abs(b.vector("zebra")).max() < 0.5 / 8 + 1e-6
     r = w2v("train", more, "-o", tmp_path / "c.bin", "--init", tmp_path / "a.bin", "--dim", 9, "-q")
     assert r.exit_code == 2 and "--init vectors have 8 dimensions" in r.stderr
+
+
+def test_after_a_resume_the_rate_and_eta_count_this_run_only():
+    from w2vcli.train import Progress
+
+    p = Progress(done=300, total=400, alpha=0.01, seconds=2.0, resumed_at=100)
+    assert p.words_per_sec == 100 and p.eta == 1.0 and p.fraction == 0.75

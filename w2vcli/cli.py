@@ -231,7 +231,8 @@ def train_cmd(corpus, output, fmt, model, dim, window, negative, hs, sample, epo
         write_vectors(output_context, result.words, result.context, _binary_output(output_context, fmt))
     if on_checkpoint is not None and os.path.exists(checkpoint_path):
         os.remove(checkpoint_path)  # the output is complete: nothing left to resume
-    _say(quiet, f"trained {final.done:,} words in {final.seconds:.1f} s ({_fmt_count(final.words_per_sec)} words/s); "
+    this_run = f" ({final.done - final.resumed_at:,} in this run)" if final.resumed_at else ""
+    _say(quiet, f"trained {final.done:,} words{this_run} in {final.seconds:.1f} s ({_fmt_count(final.words_per_sec)} words/s); "
                 f"wrote {output} in {time.perf_counter() - started:.1f} s total")
 
 

@@ -91,7 +91,8 @@ class Progress:
     done: int  # tokens trained so far, all threads, all epochs
     total: int
     alpha: float
-    seconds: float
+    seconds: float  # since this run started
+    resumed_at: int = 0  # tokens a checkpoint had done before this run
 
     @property
     def fraction(self) -> float:
@@ -99,7 +100,7 @@ class Progress:
 
     @property
     def words_per_sec(self) -> float:
-        return self.done / self.seconds if self.seconds > 0 else 0.0
+        return (self.done - self.resumed_at) / self.seconds if self.seconds > 0 else 0.0
 
     @property
     def eta(self) -> float:
@@ -234,7 +235,7 @@ def train(
 
     def snapshot() -> Progress:
         alpha = max(config.start_alpha * (1 - done[0] / (total + 1)), config.end_alpha)
-        return Progress(done[0], total, alpha, time.perf_counter() - started)
+        return Progress(done[0], total, alpha, time.perf_counter() - started, resume.done if resume else 0)
 
     def state() -> State:
         return State(syn0[:, :dim].copy(), syn1neg[:word_rows, :dim].copy(), syn1[:node_rows, :dim].copy(),
