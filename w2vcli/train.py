@@ -174,9 +174,9 @@ def train(
         syn0 = padded_rows(v, dim, resume.syn0)
         syn1neg = padded_rows(word_rows + extra_words, dim, resume.syn1neg)
         syn1 = padded_rows(node_rows + extra_nodes, dim, resume.syn1)
-        positions, rngs, done = resume.positions.copy(), resume.rngs.copy(), [resume.done]
-        if len(positions) != threads:
-            raise UsageError(f"the checkpoint was made with {len(positions)} threads: resume with --threads {len(positions)}")
+        chunks_left, rngs, done = resume.positions.copy(), resume.rngs.copy(), [resume.done]
+        if len(chunks_left) != threads:
+            raise UsageError(f"the checkpoint was made with {len(chunks_left)} threads: resume with --threads {len(chunks_left)}")
     else:
         syn0 = padded_rows(v, dim)
         kernels.fill_random(syn0, dim, config.seed)
@@ -184,7 +184,7 @@ def train(
             start_from(syn0[:, :dim], vocab.words, *init)
         syn1neg = padded_rows(word_rows + extra_words, dim)
         syn1 = padded_rows(node_rows + extra_nodes, dim)
-        positions = None
+        chunks_left = None
         rngs = np.array([_thread_seed(config.seed, t) for t in range(threads)], dtype=np.uint64)
         done = [0]
     tree = HuffmanTree.from_counts(vocab.counts) if config.hs else HuffmanTree.from_counts(vocab.counts[:1])
@@ -193,7 +193,7 @@ def train(
     sig = sigmoid_table()
 
     total = config.epochs * len(ids)
-    work = _Work(ids, threads, config.epochs, positions)
+    work = _Work(ids, threads, config.epochs, chunks_left)
     lock = threading.Lock()
     stop = threading.Event()
     errors: list[BaseException] = []
@@ -241,7 +241,7 @@ def train(
         return State(syn0[:, :dim].copy(), syn1neg[:word_rows, :dim].copy(), syn1[:node_rows, :dim].copy(),
                      work.left.copy(), rngs.copy(), done[0])
 
-    # Load the machine code from Numba's cache (0.01 s) or compile it (the first run: ~20 s)
+    # Load the machine code from Numba's cache (0.01 s) or compile it (the first run: ~8 s)
     # before the clock starts: start-up, as tokenising is, not training time or words/s.
     no_rows = np.empty((0, syn1.shape[1]), np.float32)
     kernel.compile(tuple(numba.typeof(a) for a in kernel_args(0, ids[:0], done[0], rngs[:1], (no_rows, no_rows))))
