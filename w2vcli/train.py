@@ -208,9 +208,6 @@ def train(
         schedule = (alpha0, alpha_end, before, threads, total, rng)
         return (*common, config.cbow_mean, *schedule) if config.model == "cbow" else (*common, *schedule)
 
-    def run_kernel(t, chunk, before, rng, seen):
-        return kernel(*kernel_args(t, chunk, before, rng, seen))
-
     def worker(t: int) -> None:
         rng = rngs[t : t + 1]  # a view: the kernel keeps the thread's random state in it
         try:
@@ -223,7 +220,7 @@ def train(
                     return
                 with lock:
                     before = done[0]
-                n = run_kernel(t, ids[chunk[0] : chunk[1]], before, rng, seen)
+                n = kernel(*kernel_args(t, ids[chunk[0] : chunk[1]], before, rng, seen))
                 release(ids, *chunk)
                 with lock:
                     done[0] += n
@@ -286,7 +283,7 @@ class _Work:
         self.bounds = np.linspace(0, len(ids), threads + 1).astype(np.int64)
         self.chunks = [-(-int(b - a) // CHUNK_TOKENS) for a, b in zip(self.bounds[:-1], self.bounds[1:])]
         if left is None:
-            left = np.array([(0, epochs * n) for n in self.chunks], np.int64).reshape(threads, 2)
+            left = np.array([(0, epochs * n) for n in self.chunks], np.int64)
         self.left = left
         self.lock = threading.Lock()
 
