@@ -88,8 +88,7 @@ def reference_tokens(data: bytes) -> list[bytes]:
     """word2vec.c's ReadWord byte by byte: space, tab, NUL and newline end a word, a newline
     is also </s>, carriage returns vanish, a long word keeps its first 98 bytes and its last."""
     tokens, word = [], b""
-    for byte in data:
-        ch = bytes([byte])
+    for ch in [bytes([byte]) for byte in data] + [b" "]:  # a final space ends the last word
         if ch == b"\r":
             continue
         if ch in (b" ", b"\t", b"\x00", b"\n"):
@@ -100,8 +99,6 @@ def reference_tokens(data: bytes) -> list[bytes]:
                 tokens.append(b"</s>")
         else:
             word += ch
-    if word:
-        tokens.append(word if len(word) <= MAX_WORD_BYTES else word[:98] + word[-1:])
     return tokens
 
 

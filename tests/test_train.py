@@ -6,7 +6,7 @@ import pytest
 from conftest import TOPICS, topic_corpus
 from w2vcli.corpus import iter_tokens
 from w2vcli.formats import read_vectors
-from w2vcli.train import TrainConfig, train
+from w2vcli.train import CHUNK_TOKENS, Progress, TrainConfig, _Work, train
 from w2vcli.vectors import Vectors
 from w2vcli.vocab import encode
 
@@ -59,9 +59,12 @@ def test_several_threads_train_the_whole_corpus(tmp_path):
     assert all(topic_of(w) == "weather" for w, _ in vectors.nearest("rain", 4))
 
 
-def test_one_thread_takes_every_chunk_in_order():
-    from w2vcli.train import CHUNK_TOKENS, _Work
+def whole_chunks(n):
+    """The first n CHUNK_TOKENS chunks of the ids, as (start, stop)."""
+    return [(k * CHUNK_TOKENS, (k + 1) * CHUNK_TOKENS) for k in range(n)]
 
+
+def test_one_thread_takes_every_chunk_in_order():
     n = 2 * CHUNK_TOKENS + 5
     work = _Work(np.zeros(n, np.int32), threads=1, epochs=2)
     chunks = list(iter(lambda: work.take(0), None))
@@ -71,8 +74,6 @@ def test_one_thread_takes_every_chunk_in_order():
 
 def test_a_thread_that_runs_out_takes_the_last_chunks_of_the_longest_part():
     """Every chunk of every epoch is trained exactly once, whoever takes it."""
-    from w2vcli.train import CHUNK_TOKENS, _Work
-
     n = 9 * CHUNK_TOKENS  # three parts of three chunks
     work = _Work(np.zeros(n, np.int32), threads=3, epochs=2)
     assert work.take(1) == (3 * CHUNK_TOKENS, 4 * CHUNK_TOKENS)  # its own part, from the front
@@ -81,20 +82,17 @@ def test_a_thread_that_runs_out_takes_the_last_chunks_of_the_longest_part():
     assert stolen == (8 * CHUNK_TOKENS, 9 * CHUNK_TOKENS)  # part 2's last chunk of its last epoch
     rest = [c for t in (0, 2, 1) for c in iter(lambda t=t: work.take(t), None)]
     everything = [(3 * CHUNK_TOKENS, 4 * CHUNK_TOKENS), *taken, stolen, *rest]
-    expected = [(k * CHUNK_TOKENS, (k + 1) * CHUNK_TOKENS) for k in range(9)] * 2
-    assert sorted(everything) == sorted(expected)
+    assert sorted(everything) == sorted(whole_chunks(9) * 2)
 
 
-def test_a_checkpoint_of_several_threads_resumes_with_the_chunks_left(tmp_path):
+def test_a_checkpoint_of_several_threads_resumes_with_the_chunks_left():
     """Stopped after some chunks, the state's positions give a _Work with exactly the rest."""
-    from w2vcli.train import CHUNK_TOKENS, _Work
-
     ids = np.zeros(4 * CHUNK_TOKENS, np.int32)
     first = _Work(ids, threads=2, epochs=3)
     done = [first.take(0) for _ in range(7)] + [first.take(1) for _ in range(2)]  # thread 0 steals from 1
     resumed = _Work(ids, threads=2, epochs=3, left=first.left.copy())
     rest = [c for t in (1, 0) for c in iter(lambda t=t: resumed.take(t), None)]
-    assert sorted(done + rest) == sorted([(k * CHUNK_TOKENS, (k + 1) * CHUNK_TOKENS) for k in range(4)] * 3)
+    assert sorted(done + rest) == sorted(whole_chunks(4) * 3)
 
 
 @pytest.mark.parametrize("model,negative,hs", COMBOS)
@@ -207,7 +205,5 @@ def test_init_continues_from_earlier_vectors(tmp_path, topics, w2v):
 
 
 def test_after_a_resume_the_rate_and_eta_count_this_run_only():
-    from w2vcli.train import Progress
-
     p = Progress(done=300, total=400, alpha=0.01, seconds=2.0, resumed_at=100)
     assert p.words_per_sec == 100 and p.eta == 1.0 and p.fraction == 0.75
