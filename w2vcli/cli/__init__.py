@@ -3,7 +3,7 @@ progress and messages to stderr, errors as one line and a non-zero exit code.
 
 One module per group of commands: ``training`` (train, vocab), ``queries`` (nearest,
 analogy, similarity, eval, info), ``toolkit`` (convert, phrases, classes, export, plot,
-senses); ``common`` holds what they share. Query commands never import Numba (~0.2 s), so
+senses, tokenize); ``common`` holds what they share. Query commands never import Numba (~0.2 s), so
 they answer fast.
 """
 
@@ -30,7 +30,7 @@ def main():
 
 for command in (training.train_cmd, training.vocab_cmd, queries.nearest, queries.analogy, queries.similarity,
                 queries.eval_cmd, queries.info, toolkit.convert, toolkit.phrases, toolkit.classes, toolkit.export,
-                toolkit.plot, toolkit.senses):
+                toolkit.plot, toolkit.senses, toolkit.tokenize_cmd):
     main.add_command(command)
 
 

@@ -1,7 +1,10 @@
-"""The rest of the toolkit: convert, phrases, classes, export, plot, senses."""
+"""The rest of the toolkit: convert, phrases, classes, export, plot, senses, tokenize."""
 
 import json
 import os
+import sys
+import time
+from stat import S_ISREG
 
 import click
 
@@ -237,3 +240,86 @@ def senses(word, model, as_json, no_cache, corpus, max_senses, force, contexts, 
             click.echo(f"{r.word}\t{i}\t{s.share:.3f}\texample\t{example}")
     click.echo(f"{r.word}: {len(r.senses)} sense(s) from {r.sampled:,} sampled of {r.occurrences:,} occurrences",
                err=True)
+
+
+def _refuse_same_file(inputs: tuple[str, ...], output: str) -> None:
+    """Reading a file while writing it (``-o`` or ``>>`` onto an input) would lose it or never end."""
+    def stat(path, stream):
+        try:
+            return os.stat(path) if path != "-" else os.fstat(stream.fileno())
+        except (OSError, ValueError):  # missing (reported later), or a test's stream with no descriptor
+            return None
+
+    target = stat(output, sys.stdout)
+    if target is None or not S_ISREG(target.st_mode):
+        return
+    for path in inputs:
+        source = stat(path, sys.stdin)
+        if source is not None and os.path.samestat(source, target):
+            where = "standard output" if output == "-" else output
+            raise W2VError(f"{where} is the same file as input {path}: write to another file", exit_code=2)
+
+
+@click.command("tokenize", cls=Command)
+@click.argument("inputs", nargs=-1, type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default="-", show_default=True,
+              help="Where to write the tokens (written whole or not at all).")
+@click.option("--keep-case", is_flag=True, help="Do not case-fold (Bank stays Bank).")
+@click.option("--punct", type=click.Choice(["drop", "keep"]), default="drop", show_default=True,
+              help="keep: each punctuation mark is a token of its own.")
+@click.option("--numbers", type=click.Choice(["keep", "zero", "drop"]), default="keep", show_default=True,
+              help="zero: every digit becomes 0 (1984 -> 0000); drop: tokens without letters go.")
+@click.option("--segment", type=click.Choice(["none", "chars", "jieba"]), default="none", show_default=True,
+              help="Chinese/Japanese: chars: one token per Han or kana character; jieba: Chinese words "
+                   "(pip install 'w2vcli[zh]').")
+@click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
+def tokenize_cmd(inputs, output, keep_case, punct, numbers, segment, quiet):
+    """Raw text (UTF-8) to one line of lower-cased words per input line, ready for `w2v train`:
+    Unicode-normalised, punctuation split off and dropped, URLs and e-mail addresses as <url> and
+    <email>. INPUT files (.gz/.bz2/.xz too) are read in turn; none or - reads stdin.
+
+    \b
+      w2v tokenize raw.txt -o tokens.txt
+      w2v tokenize raw.txt | w2v train - -o vecs.bin
+      w2v tokenize zh.txt --segment jieba | w2v train - -o zh.bin --min-count 2
+    """
+    from ..corpus import open_corpus
+    from ..tokenize import TokenizeOptions, TokenizeStats, tokenize_stream
+
+    options = TokenizeOptions(keep_case=keep_case, punct=punct, numbers=numbers, segment=segment)
+    if not inputs and sys.stdin.isatty():
+        raise W2VError("give INPUT files, or pipe text on stdin (w2v tokenize - reads the terminal)", exit_code=2)
+    inputs = inputs or ("-",)
+    _refuse_same_file(inputs, output)
+    if output != "-":
+        check_writable(output)
+    stats, started, tty = TokenizeStats(), time.perf_counter(), sys.stderr.isatty() and not quiet
+
+    def progress(s):
+        if tty:
+            click.echo(f"\r{s.bytes_read / 1e6:,.1f} MB read, {s.lines:,} lines, {s.tokens:,} tokens", err=True, nl=False)
+
+    def run(out):
+        for path in inputs:
+            stream = open_corpus(path)
+            try:
+                tokenize_stream(stream, out, options, stats, progress)
+            finally:
+                if stream is not sys.stdin.buffer:
+                    stream.close()
+
+    if output == "-":
+        try:
+            run(sys.stdout.buffer)
+            sys.stdout.buffer.flush()
+        except BrokenPipeError:  # `| head`: the reader has gone; nothing left to flush at exit either
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise
+    else:
+        with atomic_open(output) as out:
+            run(out)
+    seconds = time.perf_counter() - started
+    if tty:
+        click.echo("", err=True)
+    _say(quiet, f"{stats.lines:,} lines, {stats.tokens:,} tokens, {stats.replaced_bytes:,} bytes that were not UTF-8 "
+                f"replaced; {stats.bytes_read / 1e6:,.1f} MB in {seconds:.1f} s")

@@ -1,0 +1,320 @@
+"""Raw text -> tokens: words as people write them ("Bank," "bank." "BANK" -> bank).
+
+The rules, in the order they apply to each block of whole lines:
+
+- Input is UTF-8. A byte-order mark at the start of a file is dropped; a file that starts
+  with a UTF-16 one is refused. Bytes that are not UTF-8 become U+FFFD and count in
+  ``TokenizeStats.replaced_bytes``; U+FFFD is never a token (it splits a word, as
+  punctuation would).
+- Text is NFKC-normalised (full-width letters, ligatures, superscripts become plain ones),
+  curly apostrophes become ``'``, soft hyphens and other invisible joiners are removed,
+  then case-folded (``keep_case`` keeps it; folding is ``str.casefold``: straße -> strasse).
+- ``http://``, ``https://``, ``ftp://`` and ``www.`` addresses become the token ``<url>``,
+  e-mail addresses ``<email>`` (``<`` and ``>`` are punctuation, so no word can be either).
+- Words are runs of letters, marks and digits (Unicode categories L, M, N). An apostrophe,
+  hyphen or underscore between two word characters stays inside the word ("don't",
+  "state-of-the-art", "new_york"), and so does a ``.`` or ``,`` between two digits ("3.14",
+  "1,000"); anywhere else they are punctuation.
+- Punctuation and symbols (categories P and S, emoji included) are dropped, or with
+  ``punct="keep"`` each mark is a token of its own. Spaces, control and invisible characters
+  are never tokens.
+- ``numbers="zero"`` turns every digit into 0 (1984 -> 0000, mp3 -> mp0: one token per
+  digit pattern); ``numbers="drop"`` drops the tokens that are all digits and separators
+  (1984, 3.14, 2002-08-21) and keeps the ones with letters (mp3, 2nd).
+- Only ``\\n`` ends a line (``\\r`` of CRLF files is dropped with the other spaces): one output
+  line per input line, blank lines kept (blank), so line numbers still match; a last line
+  without ``\\n`` gets one. In token lists each line end is ``</s>`` (corpus.EOS), as in
+  ``corpus.iter_tokens``.
+- Chinese and Japanese are written without spaces: ``segment="chars"`` makes every Han,
+  Hiragana and Katakana character a token of its own; ``segment="jieba"`` splits runs of Han
+  characters into words with jieba (``pip install 'w2vcli[zh]'``); ``segment="none"`` leaves
+  such a run one token, up to the next punctuation or space.
+
+Streams are read in blocks of ``BLOCK_BYTES`` that end at a line end; a line longer than a
+block is cut at its last space or tab (a token boundary, so nothing changes), and only a
+block-long run with no ASCII space at all is cut between two characters.
+
+The API, for the CLI and for training:
+
+    options = TokenizeOptions(keep_case=False, punct="drop", numbers="keep", segment="none")
+    iter_tokens(stream, options, stats=None) -> Iterator[list[bytes]]
+        # the shape of corpus.iter_tokens: a token list per block, b"</s>" for each line end,
+        # so vocab.encode(iter_tokens(stream, options)) counts and encodes raw text directly
+    tokenize_stream(stream, out, options, stats=None, on_block=None) -> TokenizeStats
+        # the stream filter: UTF-8 bytes in, one line of space-separated tokens per line out
+    tokenize_text("Don't panic!", options) -> ["don't", "panic"]
+"""
+
+import collections
+import functools
+import itertools
+import logging
+import lzma
+import re
+import unicodedata
+import zlib
+from dataclasses import dataclass
+from typing import BinaryIO, Callable, Iterator
+
+from . import corpus
+from .errors import UsageError, W2VError
+
+BLOCK_BYTES = corpus.BLOCK_BYTES
+URL_TOKEN, EMAIL_TOKEN = "<url>", "<email>"
+_URL_MARK, _EMAIL_MARK = "\ue000", "\ue001"  # private-use stand-ins for the placeholders until the end
+
+_BOM = b"\xef\xbb\xbf"
+_ASTRAL_LEADS = (b"\xf0", b"\xf1", b"\xf2", b"\xf3", b"\xf4")  # UTF-8 of U+10000 and above starts so
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_HAN = "\u3005\u3007\u3021-\u3029\u3038-\u303b\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff"
+_KANA = "\u3041-\u309f\u30a0-\u30ff\u31f0-\u31ff"
+_JOINERS = "-'_.,"  # kept inside a word (- ' _) or a number (. ,), punctuation elsewhere
+
+# NFKC leaves these alone; after it, each is replaced as shown (curly apostrophes are apostrophes,
+# U+2010 is the hyphen NFKC makes of U+2011, soft hyphens and invisible no-breaks vanish, and the
+# input's own private-use placeholder characters become spaces)
+_REPLACE = (("\u2019", "'"), ("\u2018", "'"), ("\u2010", "-"), ("\u00ad", ""), ("\u2060", ""), ("\ufeff", ""),
+            (_URL_MARK, " "), (_EMAIL_MARK, " "))
+
+
+@dataclass(frozen=True)
+class TokenizeOptions:
+    keep_case: bool = False
+    punct: str = "drop"  # drop | keep: each punctuation mark a token
+    numbers: str = "keep"  # keep | zero: every digit 0 | drop: tokens without letters
+    segment: str = "none"  # none | chars: one token per Han/kana character | jieba: Chinese words
+
+    def __post_init__(self):
+        for name, choices in (("punct", ("drop", "keep")), ("numbers", ("keep", "zero", "drop")),
+                              ("segment", ("none", "chars", "jieba"))):
+            if getattr(self, name) not in choices:
+                raise UsageError(f"{name} must be one of {', '.join(choices)}, not {getattr(self, name)!r}")
+        if self.segment == "jieba":
+            _jieba()  # fail now, before any input is read
+
+
+@dataclass
+class TokenizeStats:
+    bytes_read: int = 0  # input bytes, before decoding
+    lines: int = 0
+    tokens: int = 0  # not counting line ends
+    replaced_bytes: int = 0  # bytes that were not UTF-8
+
+
+def _jieba():
+    try:
+        import jieba
+    except ImportError:
+        raise W2VError("segment 'jieba' needs the jieba package: pip install 'w2vcli[zh]'") from None
+    jieba.setLogLevel(logging.WARNING)  # no "Building prefix dict" chatter on stderr
+    return jieba
+
+
+_GROUPS = {"L": "word", "M": "word", "N": "word", "Z": "blank", "Cc": "blank", "Cf": "blank", "Cs": "blank",
+           "Co": "blank"}  # by category, else by its first letter; the rest (P, S, Cn) is punctuation
+_SPECIAL_GROUPS = {"\u200c": "word", "\u200d": "word", "\ufffd": "blank", " ": "", "\n": "", _URL_MARK: "", _EMAIL_MARK: ""}
+
+
+@functools.cache
+def _unicode_classes() -> dict[str, str]:
+    """Regex class bodies from this Python's Unicode database, one pass over the code points (~0.2 s,
+    the first time only). Word characters are L, M, N and the zero-width (non-)joiners that Persian
+    and Indic words need; blanks, never tokens, are separators, controls, format, surrogate and
+    private-use characters and U+FFFD (not space and newline: the patterns name those); the rest
+    (P, S, unassigned) is punctuation. Characters beyond U+FFFF get their own classes and pass:
+    in a class, re finds a BMP character in a bitmap but tries the astral ranges one by one."""
+    groups = [_GROUPS.get(cat, _GROUPS.get(cat[0], "punct")) for cat in map(unicodedata.category, map(chr, range(0x110000)))]
+    for c, group in _SPECIAL_GROUPS.items():
+        groups[ord(c)] = group
+    ranges = collections.defaultdict(list)
+    for first, stop, prefix in ((0, 0x10000, ""), (0x10000, 0x110000, "astral_")):
+        start = first
+        for group, run in itertools.groupby(groups[first:stop]):
+            end = start + sum(1 for _ in run)
+            ranges[prefix + group].append((start, end - 1))
+            start = end
+    ranges["word"].append((0x10000, 0x10FFFF))  # left by the astral pass only if they are word characters
+    return {name: "".join(re.escape(chr(a)) + ("-" + re.escape(chr(b)) if b > a else "") for a, b in r)
+            for name, r in ranges.items()}
+
+
+@functools.cache
+def _patterns(options: TokenizeOptions) -> dict[str, re.Pattern]:
+    c = _unicode_classes()
+    word, blank = c["word"], c["blank"]
+    keep = re.escape(_JOINERS + _URL_MARK + _EMAIL_MARK) + "\\n "  # what no pass below removes
+    p = {
+        # a joiner not between two word characters, or a . , not between two digits
+        "stray": rf"[{re.escape(_JOINERS)}](?:(?<![{word}].)|(?![{word}])|(?<=[.,])(?:(?<!\d.)|(?!\d)))",
+        "drop": rf"[^{word}{keep}]+",  # punctuation and blanks (not a lone space: it can stay put)
+        "punct": rf"[^{word}{blank}{keep}]",
+        "blank": rf"[{blank}]+",
+        # beyond U+FFFF: found by one range (fast), then told apart
+        "astral_punct": rf"[\U00010000-\U0010ffff](?<=[{c['astral_punct']}])",
+        "astral_blank": rf"[\U00010000-\U0010ffff](?<=[{c['astral_blank']}])",
+        "url": r"(?:https?://|ftp://|www\.|HTTPS?://|WWW\.)[^\s<>\"'`]*[^\s<>\"'`.,;:!?)\]}]",
+        "email_domain": r"@[\w-]+(?:\.[\w-]+)+",
+        "number": r"\d(?<!\S\d)[\d.,'_-]*(?!\S)",  # a whole token of digits and separators
+        "digit": r"\d",
+        "cjk": f"[{_HAN}{_KANA}]",
+        "han_run": f"[{_HAN}]+",
+    }
+    return {k: re.compile(v) for k, v in p.items()}
+
+
+def _replace_emails(text: str, domain: re.Pattern) -> str:
+    """name@host.tld -> the e-mail mark. The regex finds ``@host.tld`` (fast: it starts with a
+    literal), the name is read backwards from the @ (a regex starting with it would be tried at
+    every character)."""
+    pieces, last = [], 0
+    for m in domain.finditer(text):
+        start = m.start()
+        while start > last and (text[start - 1].isalnum() or text[start - 1] in "._+-"):
+            start -= 1
+        if start < m.start():
+            pieces += (text[last:start], f" {_EMAIL_MARK} ")
+            last = m.end()
+    return "".join(pieces) + text[last:] if pieces else text
+
+
+def _spaced(text: str, options: TokenizeOptions, astral: bool = True) -> str:
+    """The text with its tokens separated by whitespace and its line ends kept; placeholders as marks.
+    ``astral=False`` says the text has no character beyond U+FFFF (saves two passes)."""
+    p = _patterns(options)
+    is_ascii = text.isascii()  # O(1); ASCII text is NFKC already and has nothing to replace
+    if not is_ascii:
+        text = unicodedata.normalize("NFKC", text)
+        for old, new in _REPLACE:
+            if old in text:
+                text = text.replace(old, new)
+    if not options.keep_case:
+        text = text.casefold()
+    if "://" in text or "www." in text or "WWW." in text:
+        text = p["url"].sub(f" {_URL_MARK} ", text)
+    if "@" in text:
+        text = _replace_emails(text, p["email_domain"])
+    if astral and not is_ascii:
+        text = p["astral_punct"].sub(r" \g<0> " if options.punct == "keep" else " ", text)
+        text = p["astral_blank"].sub(" ", text)
+    if options.punct == "keep":
+        text = p["stray"].sub(r" \g<0> ", text)
+        text = p["blank"].sub(" ", p["punct"].sub(r" \g<0> ", text))
+    else:
+        text = p["drop"].sub(" ", p["stray"].sub(" ", text))
+    if options.numbers == "zero":
+        text = p["digit"].sub("0", text)
+    elif options.numbers == "drop":
+        text = p["number"].sub(" ", text)
+    if options.segment == "chars":
+        text = p["cjk"].sub(r" \g<0> ", text)
+    elif options.segment == "jieba":
+        jieba = _jieba()
+        text = p["han_run"].sub(lambda m: " " + " ".join(jieba.cut(m.group())) + " ", text)
+    return text
+
+
+def _decode(block: bytes, stats: TokenizeStats) -> str:
+    try:
+        return block.decode("utf-8")
+    except UnicodeDecodeError:
+        text = block.decode("utf-8", "surrogateescape")  # each bad byte -> one lone surrogate
+        text, bad = re.subn("[\udc80-\udcff]", "\ufffd", text)
+        stats.replaced_bytes += bad
+        return text
+
+
+def _placeholders(spaced: bytes) -> bytes:
+    for mark, token in ((_URL_MARK, URL_TOKEN), (_EMAIL_MARK, EMAIL_TOKEN)):
+        mark_bytes = mark.encode()
+        if mark_bytes in spaced:
+            spaced = spaced.replace(mark_bytes, token.encode())
+    return spaced
+
+
+def tokenize_block(block: bytes, options: TokenizeOptions, stats: TokenizeStats | None = None) -> bytes:
+    """Whole lines of raw UTF-8 -> the same lines as UTF-8 tokens separated by runs of whitespace."""
+    stats = stats if stats is not None else TokenizeStats()
+    astral = any(lead in block for lead in _ASTRAL_LEADS)
+    return _placeholders(_spaced(_decode(block, stats), options, astral).encode())
+
+
+def tokenize_text(text: str, options: TokenizeOptions = TokenizeOptions()) -> list[str]:
+    """The tokens of a string (line ends are spaces here): tokenize_text("Don't panic!") -> ["don't", "panic"]."""
+    return [{_URL_MARK: URL_TOKEN, _EMAIL_MARK: EMAIL_TOKEN}.get(t, t) for t in _spaced(text, options).split()]
+
+
+def read_line_blocks(stream: BinaryIO, block_bytes: int = BLOCK_BYTES) -> Iterator[bytes]:
+    """Blocks of whole lines, the stream's first byte-order mark dropped and a missing last line end added.
+
+    A line longer than a block is cut after its last space or tab, or failing that between two
+    UTF-8 characters, so memory stays bounded on one-line corpora such as text8.
+    """
+    carry, first, at_line_start = b"", True, True
+    for chunk in _chunks(stream, block_bytes):
+        if first:
+            if chunk.startswith(_UTF16_BOMS):
+                raise W2VError("the input starts with a UTF-16 byte-order mark: convert it to UTF-8 first "
+                               "(iconv -f UTF-16 -t UTF-8)")
+            chunk, first = chunk.removeprefix(_BOM), False
+        block = carry + chunk
+        cut = block.rfind(b"\n") + 1 or max(block.rfind(b" "), block.rfind(b"\t")) + 1 or _char_start(block)
+        carry = block[cut:]
+        if cut:
+            at_line_start = block[cut - 1] == ord("\n")
+            yield block[:cut]
+    if carry or not at_line_start:
+        yield carry if carry.endswith(b"\n") else carry + b"\n"
+
+
+def _chunks(stream: BinaryIO, size: int) -> Iterator[bytes]:
+    try:
+        while chunk := stream.read(size):
+            yield chunk
+    except (OSError, EOFError, lzma.LZMAError, zlib.error) as e:
+        raise W2VError(f"cannot read input: {e}") from None
+
+
+def _char_start(block: bytes) -> int:
+    """Where the last UTF-8 character of the block starts (0 if only continuation bytes)."""
+    for i in range(len(block) - 1, max(len(block) - 5, 0), -1):
+        if block[i] & 0xC0 != 0x80:
+            return i
+    return len(block) if len(block) > 4 else 0
+
+
+def iter_tokens(stream: BinaryIO, options: TokenizeOptions = TokenizeOptions(), stats: TokenizeStats | None = None,
+                block_bytes: int = BLOCK_BYTES) -> Iterator[list[bytes]]:
+    """Token lists, one per block, ``</s>`` for each line end: what ``corpus.iter_tokens`` yields for
+    whitespace-split text, so ``vocab.encode`` takes raw text through it. The tokens are exactly those
+    ``w2v train -`` reads from ``tokenize_stream``'s output (words over 99 bytes cut as word2vec.c)."""
+    stats = stats if stats is not None else TokenizeStats()
+    for block in read_line_blocks(stream, block_bytes):
+        stats.bytes_read += len(block)
+        tokens = corpus.tokenize(tokenize_block(block, options, stats))
+        lines = block.count(b"\n")
+        stats.lines += lines
+        stats.tokens += len(tokens) - lines
+        if tokens:
+            yield tokens
+
+
+def tokenize_stream(stream: BinaryIO, out: BinaryIO, options: TokenizeOptions = TokenizeOptions(),
+                    stats: TokenizeStats | None = None,
+                    on_block: Callable[[TokenizeStats], None] | None = None,
+                    block_bytes: int = BLOCK_BYTES) -> TokenizeStats:
+    """Write each line's tokens to ``out``, separated by single spaces, one line per input line."""
+    stats = stats if stats is not None else TokenizeStats()
+    mid_line = False  # the last block ended inside a line, after a token
+    for block in read_line_blocks(stream, block_bytes):
+        stats.bytes_read += len(block)
+        words = tokenize_block(block, options, stats).replace(b"\n", b" " + corpus.EOS + b" ").split()
+        lines = block.count(b"\n")
+        stats.lines += lines
+        stats.tokens += len(words) - lines
+        text = b" ".join(words).replace(corpus.EOS, b"\n").replace(b" \n", b"\n").replace(b"\n ", b"\n")
+        if text:
+            out.write(b" " + text if mid_line and not text.startswith(b"\n") else text)
+            mid_line = not text.endswith(b"\n")
+        if on_block is not None:
+            on_block(stats)
+    return stats
