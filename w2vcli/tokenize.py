@@ -7,8 +7,8 @@ The rules, in the order they apply to each block of whole lines:
   ``TokenizeStats.replaced_bytes``; U+FFFD is never a token (it splits a word, as
   punctuation would).
 - Text is NFKC-normalised (full-width letters, ligatures, superscripts become plain ones),
-  curly apostrophes become ``'``, soft hyphens and other invisible joiners are removed,
-  then case-folded (``keep_case`` keeps it; folding is ``str.casefold``: straße -> strasse).
+  curly apostrophes become ``'``, invisible characters that join rather than separate (soft
+  hyphen, zero-width joiners, variation selectors) are removed, then case-folded (``keep_case`` keeps it; folding is ``str.casefold``: straße -> strasse).
 - ``http://``, ``https://``, ``ftp://`` and ``www.`` addresses become the token ``<url>``,
   e-mail addresses ``<email>`` (``<`` and ``>`` are punctuation, so no word can be either).
 - Words are runs of letters, marks and digits (Unicode categories L, M, N). An apostrophe,
@@ -70,11 +70,12 @@ _HAN = "\u3005\u3007\u3021-\u3029\u3038-\u303b\u3400-\u4dbf\u4e00-\u9fff\uf900-\
 _KANA = "\u3041-\u309f\u30a0-\u30ff\u31f0-\u31ff"
 _JOINERS = "-'_.,"  # kept inside a word (- ' _) or a number (. ,), punctuation elsewhere
 
-# NFKC leaves these alone; after it, each is replaced as shown (curly apostrophes are apostrophes,
-# U+2010 is the hyphen NFKC makes of U+2011, soft hyphens and invisible no-breaks vanish, and the
-# input's own private-use placeholder characters become spaces)
-_REPLACE = (("\u2019", "'"), ("\u2018", "'"), ("\u2010", "-"), ("\u00ad", ""), ("\u2060", ""), ("\ufeff", ""),
-            (_URL_MARK, " "), (_EMAIL_MARK, " "))
+# after NFKC: invisible characters that join or decorate rather than separate are removed (soft
+# hyphen, zero-width (non-)joiner, word joiner, BOM, variation selectors), so words stay whole and
+# emoji sequences fall apart into their emoji; curly apostrophes become ', the hyphen U+2010 (NFKC's
+# U+2011 too) -, and the input's own private-use placeholder characters spaces
+_INVISIBLE = re.compile("[\u00ad\u200c\u200d\u2060\ufeff\ufe00-\ufe0f\U000e0100-\U000e01ef]+")
+_REPLACE = (("\u2019", "'"), ("\u2018", "'"), ("\u2010", "-"), (_URL_MARK, " "), (_EMAIL_MARK, " "))
 
 
 @dataclass(frozen=True)
@@ -112,16 +113,15 @@ def _jieba():
 
 _GROUPS = {"L": "word", "M": "word", "N": "word", "Z": "blank", "Cc": "blank", "Cf": "blank", "Cs": "blank",
            "Co": "blank"}  # by category, else by its first letter; the rest (P, S, Cn) is punctuation
-_SPECIAL_GROUPS = {"\u200c": "word", "\u200d": "word", "\ufffd": "blank", " ": "", "\n": "", _URL_MARK: "", _EMAIL_MARK: ""}
+_SPECIAL_GROUPS = {"\ufffd": "blank", " ": "", "\n": "", _URL_MARK: "", _EMAIL_MARK: ""}
 
 
 @functools.cache
 def _unicode_classes() -> dict[str, str]:
-    """Regex class bodies from this Python's Unicode database, one pass over the code points (~0.2 s,
-    the first time only). Word characters are L, M, N and the zero-width (non-)joiners that Persian
-    and Indic words need; blanks, never tokens, are separators, controls, format, surrogate and
-    private-use characters and U+FFFD (not space and newline: the patterns name those); the rest
-    (P, S, unassigned) is punctuation. Characters beyond U+FFFF get their own classes and pass:
+    """Regex class bodies from this Python's Unicode database, one pass over the code points (~0.3 s,
+    the first time only). Word characters are L, M and N; blanks, never tokens, are separators,
+    controls, format, surrogate and private-use characters and U+FFFD (not space and newline: the
+    patterns name those); the rest (P, S, unassigned) is punctuation. Characters beyond U+FFFF get their own classes and pass:
     in a class, re finds a BMP character in a bitmap but tries the astral ranges one by one."""
     groups = [_GROUPS.get(cat, _GROUPS.get(cat[0], "punct")) for cat in map(unicodedata.category, map(chr, range(0x110000)))]
     for c, group in _SPECIAL_GROUPS.items():
@@ -183,7 +183,7 @@ def _spaced(text: str, options: TokenizeOptions, astral: bool = True) -> str:
     p = _patterns(options)
     is_ascii = text.isascii()  # O(1); ASCII text is NFKC already and has nothing to replace
     if not is_ascii:
-        text = unicodedata.normalize("NFKC", text)
+        text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
         for old, new in _REPLACE:
             if old in text:
                 text = text.replace(old, new)
@@ -313,8 +313,16 @@ def tokenize_stream(stream: BinaryIO, out: BinaryIO, options: TokenizeOptions = 
         stats.tokens += len(words) - lines
         text = b" ".join(words).replace(corpus.EOS, b"\n").replace(b" \n", b"\n").replace(b"\n ", b"\n")
         if text:
-            out.write(b" " + text if mid_line and not text.startswith(b"\n") else text)
+            _write_all(out, b" " + text if mid_line and not text.startswith(b"\n") else text)
             mid_line = not text.endswith(b"\n")
         if on_block is not None:
             on_block(stats)
     return stats
+
+
+def _write_all(out: BinaryIO, data: bytes) -> None:
+    """A pipe's write can return early, interrupted by a signal (SIGPIPE when the reader leaves): go on
+    with the rest, so the bytes are all written or the error (BrokenPipeError) is raised."""
+    view = memoryview(data)
+    while view:
+        view = view[out.write(view):]
