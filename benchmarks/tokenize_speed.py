@@ -68,7 +68,8 @@ def machine():
         cpu = re.search(r"model name\s*:\s*(.*)", Path("/proc/cpuinfo").read_text()).group(1)
     except (OSError, AttributeError):
         pass
-    return f"{os.cpu_count()} cores, {cpu}, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+    system = f"{platform.system()} {platform.release()}, Python {platform.python_version()}"
+    return f"{os.cpu_count()} cores, {cpu}, {system}"
 
 
 def training_rate(path: Path, megabytes: float) -> tuple[float, float]:
@@ -89,8 +90,9 @@ def main(argv=None):
     p.add_argument("--no-train", action="store_true", help="skip timing w2v train on each corpus")
     args = p.parse_args(argv)
     print(f"Machine: {machine()}")
-    print(f"Command: python -m benchmarks.tokenize_speed {' '.join(argv if argv is not None else sys.argv[1:])}".rstrip())
-    tokenize._patterns(tokenize.TokenizeOptions())  # the Unicode tables, built once per process (~0.3 s)
+    arguments = " ".join(argv if argv is not None else sys.argv[1:])
+    print(f"Command: python -m benchmarks.tokenize_speed {arguments}".rstrip())
+    tokenize._patterns()  # the Unicode tables, built once per process (~0.3 s)
     rows = []
     for path in map(Path, args.corpora.split(",")):
         opener = gzip.open if path.suffix == ".gz" else open

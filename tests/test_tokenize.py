@@ -166,7 +166,8 @@ def test_empty_input_gives_empty_output():
 
 def long_lines_text(seed=0) -> bytes:
     rng = random.Random(seed)
-    words = ["Bank,", "don't", "état", "東京", "😀", "x-y", "3.14", "http://a.b/c", "a@b.cd", "\xad", "¡Hola!"]  # 12 bytes at most
+    # no run without a space is longer than 12 bytes
+    words = ["Bank,", "don't", "état", "東京", "😀", "x-y", "3.14", "http://a.b/c", "a@b.cd", "\xad", "¡Hola!"]
     lines = [" ".join(rng.choice(words) for _ in range(rng.randint(0, 60))) for _ in range(40)]
     return ("\r\n".join(lines) + "\n").encode()
 

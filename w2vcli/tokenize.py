@@ -8,9 +8,11 @@ The rules, in the order they apply to each block of whole lines:
   punctuation would).
 - Text is NFKC-normalised (full-width letters, ligatures, superscripts become plain ones),
   curly apostrophes become ``'``, invisible characters that join rather than separate (soft
-  hyphen, zero-width joiners, variation selectors) are removed, then case-folded (``keep_case`` keeps it; folding is ``str.casefold``: straße -> strasse).
+  hyphen, zero-width joiners, variation selectors) are removed, then case-folded with
+  ``str.casefold`` (straße -> strasse; ``keep_case`` keeps the case).
 - ``http://``, ``https://``, ``ftp://`` and ``www.`` addresses become the token ``<url>``,
   e-mail addresses ``<email>`` (``<`` and ``>`` are punctuation, so no word can be either).
+  With ``keep_case``, upper-case ``HTTP://`` and ``WWW.`` too, not mixed case.
 - Words are runs of letters, marks and digits (Unicode categories L, M, N). An apostrophe,
   hyphen or underscore between two word characters stays inside the word ("don't",
   "state-of-the-art", "new_york"), and so does a ``.`` or ``,`` between two digits ("3.14",
@@ -84,6 +86,8 @@ _REPLACE = (("\u2019", "'"), ("\u2018", "'"), ("\u2010", "-"))
 
 @dataclass(frozen=True)
 class TokenizeOptions:
+    """How to tokenise (the module docstring says what each option does); bad values raise UsageError."""
+
     keep_case: bool = False
     punct: str = "drop"  # drop | keep: each punctuation mark a token
     numbers: str = "keep"  # keep | zero: every digit 0 | drop: tokens without letters
@@ -100,6 +104,8 @@ class TokenizeOptions:
 
 @dataclass
 class TokenizeStats:
+    """What a run read and wrote; the functions that take one add to it as they go."""
+
     bytes_read: int = 0  # input bytes, before decoding
     lines: int = 0
     tokens: int = 0  # not counting line ends
@@ -125,9 +131,11 @@ def _unicode_classes() -> dict[str, str]:
     """Regex class bodies from this Python's Unicode database, one pass over the code points (~0.3 s,
     the first time only). Word characters are L, M and N; blanks, never tokens, are separators,
     controls, format, surrogate and private-use characters and U+FFFD (not space and newline: the
-    patterns name those); the rest (P, S, unassigned) is punctuation. Characters beyond U+FFFF get their own classes and pass:
-    in a class, re finds a BMP character in a bitmap but tries the astral ranges one by one."""
-    groups = [_GROUPS.get(cat, _GROUPS.get(cat[0], "punct")) for cat in map(unicodedata.category, map(chr, range(0x110000)))]
+    patterns name those); the rest (P, S, unassigned) is punctuation. Characters beyond U+FFFF
+    get their own classes and pass: in a class, re finds a BMP character in a bitmap but tries
+    the astral ranges one by one."""
+    categories = map(unicodedata.category, map(chr, range(0x110000)))
+    groups = [_GROUPS.get(cat, _GROUPS.get(cat[0], "punct")) for cat in categories]
     for c, group in _SPECIAL_GROUPS.items():
         groups[ord(c)] = group
     ranges = collections.defaultdict(list)
@@ -143,7 +151,7 @@ def _unicode_classes() -> dict[str, str]:
 
 
 @functools.cache
-def _patterns(options: TokenizeOptions) -> dict[str, re.Pattern]:
+def _patterns() -> dict[str, re.Pattern]:
     c = _unicode_classes()
     word, blank = c["word"], c["blank"]
     keep = re.escape(_JOINERS + _MARKS) + "\\n "  # what no pass below removes
@@ -204,7 +212,7 @@ def _normalise(text: str, astral: bool) -> str:
 def _spaced(text: str, options: TokenizeOptions, astral: bool = True) -> str:
     """The text with its tokens separated by whitespace and its line ends kept.
     ``astral=False`` says the text has no character beyond U+FFFF (saves three passes)."""
-    p = _patterns(options)
+    p = _patterns()
     is_ascii = text.isascii()  # O(1); ASCII text is NFKC already, and str.translate is fast on it
     if not is_ascii:
         text = _normalise(text, astral)
@@ -255,9 +263,8 @@ def _decode(block: bytes, stats: TokenizeStats) -> str:
         return text
 
 
-def tokenize_block(block: bytes, options: TokenizeOptions, stats: TokenizeStats | None = None) -> bytes:
+def _tokenize_block(block: bytes, options: TokenizeOptions, stats: TokenizeStats) -> bytes:
     """Whole lines of raw UTF-8 -> the same lines as UTF-8 tokens separated by runs of whitespace."""
-    stats = stats if stats is not None else TokenizeStats()
     astral = any(lead in block for lead in _ASTRAL_LEADS)
     return _spaced(_decode(block, stats), options, astral).encode()
 
@@ -314,7 +321,7 @@ def iter_tokens(stream: BinaryIO, options: TokenizeOptions = TokenizeOptions(), 
     stats = stats if stats is not None else TokenizeStats()
     for block in read_line_blocks(stream, block_bytes):
         stats.bytes_read += len(block)
-        tokens = corpus.tokenize(tokenize_block(block, options, stats))
+        tokens = corpus.tokenize(_tokenize_block(block, options, stats))
         lines = block.count(b"\n")
         stats.lines += lines
         stats.tokens += len(tokens) - lines
@@ -331,7 +338,7 @@ def tokenize_stream(stream: BinaryIO, out: BinaryIO, options: TokenizeOptions = 
     mid_line = False  # the last block ended inside a line, after a token
     for block in read_line_blocks(stream, block_bytes):
         stats.bytes_read += len(block)
-        text = _single_spaced(tokenize_block(block, options, stats))
+        text = _single_spaced(_tokenize_block(block, options, stats))
         stats.lines += block.count(b"\n")
         stats.tokens += _count_tokens(text)
         if text:

@@ -261,7 +261,7 @@ def _refuse_same_file(inputs: tuple[str, ...], output: str) -> None:
 
 
 @click.command("tokenize", cls=Command)
-@click.argument("inputs", nargs=-1, type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("inputs", nargs=-1, metavar="[INPUT]...", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default="-", show_default=True,
               help="Where to write the tokens (written whole or not at all).")
 @click.option("--keep-case", is_flag=True, help="Do not case-fold (Bank stays Bank).")
@@ -297,7 +297,8 @@ def tokenize_cmd(inputs, output, keep_case, punct, numbers, segment, quiet):
 
     def progress(s):
         if tty:
-            click.echo(f"\r{s.bytes_read / 1e6:,.1f} MB read, {s.lines:,} lines, {s.tokens:,} tokens", err=True, nl=False)
+            click.echo(f"\r{s.bytes_read / 1e6:,.1f} MB read, {s.lines:,} lines, {s.tokens:,} tokens", err=True,
+                       nl=False)
 
     def run(out):
         for path in inputs:
