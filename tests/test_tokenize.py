@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import TOPICS
 from w2vcli import corpus
@@ -358,3 +360,31 @@ def test_the_chinese_text_trains_with_chars_too(tmp_path, w2v):
     assert trained.exit_code == 0
     neighbours = [w for w, _ in Vectors.load(str(tmp_path / "zh.txt")).nearest("鱼", 6)]
     assert len(set(neighbours) & set("菜肉米面汤茶河")) >= 3, neighbours
+
+
+# ---- whatever the bytes
+
+# pieces that exercise every pass: words, joiners, numbers, addresses, scripts, emoji, blanks, bad bytes
+PIECES = st.sampled_from([b"Bank", b"don't", b"-", b"'", b"_", b".", b",", b"3", b"14", b" ", b"  ", b"\n", b"\r\n",
+                          b"\t", b"http://", b"www.", b"a@b.cd", b"@", "東京".encode(), "ひら".encode(),
+                          "😀".encode(), "\u200d".encode(), "\ufe0f".encode(), "é".encode(), "e\u0301".encode(),
+                          b"\x01", b"\x02", b"\x00", b"\xff", b"\xe6\x9d", b"\xf0\x9f", "\u00ad".encode()])
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(PIECES, st.binary(max_size=6)), max_size=60).map(b"".join),
+       st.sampled_from([TokenizeOptions(), TokenizeOptions(punct="keep", numbers="zero"),
+                        TokenizeOptions(numbers="drop", segment="chars", keep_case=True)]))
+def test_any_bytes_give_utf8_lines_of_tokens_and_the_same_tokens_both_ways(raw, options):
+    out = io.BytesIO()
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        with pytest.raises(W2VError, match="UTF-16"):
+            tokenize_stream(io.BytesIO(raw), out, options)
+        return
+    stats = tokenize_stream(io.BytesIO(raw), out, options)
+    text = out.getvalue().decode("utf-8")  # valid UTF-8, whatever came in
+    assert text.count("\n") == stats.lines == raw.count(b"\n") + (not raw.endswith(b"\n") and bool(raw))
+    assert all(line == " ".join(line.split()) for line in text.split("\n"))  # single spaces, none at the ends
+    assert not any(c in text for c in "\x00\x01\x02\t\r\ufffd\u200d\ufe0f")
+    direct = [t for block in iter_tokens(io.BytesIO(raw), options) for t in block]
+    assert direct == [t for block in corpus.iter_tokens(io.BytesIO(out.getvalue())) for t in block]
