@@ -10,9 +10,8 @@ The rules, in the order they apply to each block of whole lines:
   curly apostrophes become ``'``, invisible characters that join rather than separate (soft
   hyphen, zero-width joiners, variation selectors) are removed, then case-folded with
   ``str.casefold`` (straße -> strasse; ``keep_case`` keeps the case).
-- ``http://``, ``https://``, ``ftp://`` and ``www.`` addresses become the token ``<url>``,
-  e-mail addresses ``<email>`` (``<`` and ``>`` are punctuation, so no word can be either).
-  With ``keep_case``, upper-case ``HTTP://`` and ``WWW.`` too, not mixed case.
+- URLs (``scheme://...``, ``www....``) become the token ``<url>``, e-mail addresses
+  ``<email>`` (``<`` and ``>`` are punctuation, so no word can be either).
 - Words are runs of letters, marks and digits (Unicode categories L, M, N). An apostrophe,
   hyphen or underscore between two word characters stays inside the word ("don't",
   "state-of-the-art", "new_york"), and so does a ``.`` or ``,`` between two digits ("3.14",
@@ -150,6 +149,9 @@ def _unicode_classes() -> dict[str, str]:
             for name, r in ranges.items()}
 
 
+_URL_END = r"[^\s<>\"'`]*[^\s<>\"'`.,;:!?)\]}]"
+
+
 @functools.cache
 def _patterns() -> dict[str, re.Pattern]:
     c = _unicode_classes()
@@ -165,7 +167,9 @@ def _patterns() -> dict[str, re.Pattern]:
         # beyond U+FFFF: found by one range (fast), then told apart
         "astral_punct": rf"[\U00010000-\U0010ffff](?<=[{c['astral_punct']}])",
         "astral_blank": rf"[\U00010000-\U0010ffff](?<=[{c['astral_blank']}])",
-        "url": r"(?:https?://|ftp://|www\.|HTTPS?://|WWW\.)[^\s<>\"'`]*[^\s<>\"'`.,;:!?)\]}]",
+        # a URL's end: not a space, quote or bracket, and not punctuation that ends a sentence
+        "url_rest": rf"://{_URL_END}",
+        "www": rf"(?:www|WWW)\.{_URL_END}",
         "email_domain": r"@[\w-]+(?:\.[\w-]+)+",
         "number": r"\d(?<!\S\d)[\d.,'_-]*(?!\S)",  # a whole token of digits and separators
         "digit": r"\d",
@@ -175,17 +179,18 @@ def _patterns() -> dict[str, re.Pattern]:
     return {k: re.compile(v) for k, v in p.items()}
 
 
-def _replace_emails(text: str, domain: re.Pattern) -> str:
-    """name@host.tld -> the e-mail mark. The regex finds ``@host.tld`` (fast: it starts with a
-    literal), the name is read backwards from the @ (a regex starting with it would be tried at
-    every character)."""
+def _mark_addresses(text: str, pattern: re.Pattern, head: str, mark: str) -> str:
+    """Each match of ``pattern`` with the run of letters, digits and ``head`` characters just before it
+    (a URL's scheme, an address's name) becomes `` mark ``; a match with no such run stays. The
+    pattern starts at ``://`` or ``@``, a literal that re finds fast: one starting at the scheme or
+    the name would be tried at every letter."""
     pieces, last = [], 0
-    for m in domain.finditer(text):
+    for m in pattern.finditer(text):
         start = m.start()
-        while start > last and (text[start - 1].isalnum() or text[start - 1] in "._+-"):
+        while start > last and (text[start - 1].isalnum() or text[start - 1] in head):
             start -= 1
         if start < m.start():
-            pieces += (text[last:start], f" {_EMAIL_MARK} ")
+            pieces += (text[last:start], f" {mark} ")
             last = m.end()
     return "".join(pieces) + text[last:] if pieces else text
 
@@ -223,10 +228,10 @@ def _spaced(text: str, options: TokenizeOptions, astral: bool = True) -> str:
         text = text.casefold()
     urls = "://" in text or "www." in text or "WWW." in text
     if urls:
-        text = p["url"].sub(f" {_URL_MARK} ", text)
+        text = p["www"].sub(f" {_URL_MARK} ", _mark_addresses(text, p["url_rest"], "+.-", _URL_MARK))
     emails = "@" in text
     if emails:
-        text = _replace_emails(text, p["email_domain"])
+        text = _mark_addresses(text, p["email_domain"], "._+-", _EMAIL_MARK)
     keep = options.punct == "keep"
     if astral and not is_ascii:
         text = p["astral_blank"].sub(" ", p["astral_punct"].sub(r" \g<0> " if keep else " ", text))
