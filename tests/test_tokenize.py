@@ -83,7 +83,7 @@ def test_digits_of_other_scripts_are_digits_too():
 
 
 def test_urls_and_emails_become_placeholders():
-    text = ("See http://example.com/a?b=1&c=2, https://x.org/path). Or www.Example.com. git://h/r.git;svn+ssh://h "
+    text = ("See http://example.com/a?b=1&c=2, https://x.org/path). Or www.Example.com. git://h/r.git; svn+ssh://h "
             "Mail <John.Doe+w2v@mail.example.co.uk>, a@b.c! Not@an-address nor @someone, mailto:x@y.z http://")
     assert tokens(text) == ["see", "<url>", "<url>", "or", "<url>", "<url>", "<url>", "mail", "<email>", "<email>",
                             "not", "an-address", "nor", "someone", "mailto", "<email>", "http"]
