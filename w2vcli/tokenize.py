@@ -75,11 +75,11 @@ _KANA = "\u3041-\u309f\u30a0-\u30ff\u31f0-\u31ff"
 _JOINERS = "-'_.,"  # kept inside a word (- ' _) or a number (. ,), punctuation elsewhere
 
 # after NFKC: invisible characters that join or decorate rather than separate are removed (soft
-# hyphen, zero-width (non-)joiner, word joiner, BOM, variation selectors), so words stay whole and
-# emoji sequences fall apart into their emoji; curly apostrophes become ' and the hyphen U+2010
-# (NFKC's U+2011 too) -
-_INVISIBLE = re.compile("[\u00ad\u200c\u200d\u2060\ufeff\ufe00-\ufe0f]")  # one character: re scans fastest
-_INVISIBLE_ASTRAL = re.compile("[\U000e0100-\U000e01ef]")
+# hyphen, zero-width (non-)joiner, word joiner, BOM, the text/emoji variation selectors), so words
+# stay whole and emoji sequences fall apart into their emoji; curly apostrophes become ' and the
+# hyphen U+2010 (NFKC's U+2011 too) -. (The other variation selectors, for CJK and maths, are
+# marks and stay with their character.)
+_INVISIBLE = "\u00ad\u200c\u200d\u2060\ufeff\ufe0e\ufe0f"
 _REPLACE = (("\u2019", "'"), ("\u2018", "'"), ("\u2010", "-"))
 
 
@@ -137,42 +137,51 @@ def _unicode_classes() -> dict[str, str]:
     groups = [_GROUPS.get(cat, _GROUPS.get(cat[0], "punct")) for cat in categories]
     for c, group in _SPECIAL_GROUPS.items():
         groups[ord(c)] = group
-    ranges = collections.defaultdict(list)
-    for first, stop, prefix in ((0, 0x10000, ""), (0x10000, 0x110000, "astral_")):
-        start = first
-        for group, run in itertools.groupby(groups[first:stop]):
-            end = start + sum(1 for _ in run)
-            ranges[prefix + group].append((start, end - 1))
-            start = end
-    ranges["word"].append((0x10000, 0x10FFFF))  # left by the astral pass only if they are word characters
-    return {name: "".join(re.escape(chr(a)) + ("-" + re.escape(chr(b)) if b > a else "") for a, b in r)
-            for name, r in ranges.items()}
+    runs, start = [], 0
+    for group, run in itertools.groupby(groups):
+        end = start + sum(1 for _ in run)
+        runs.append((group, start, end - 1))
+        start = end
+
+    def body(wanted: set[str], lo: int, hi: int) -> str:
+        ranges = ((max(a, lo), min(b, hi)) for group, a, b in runs if group in wanted)
+        return "".join(re.escape(chr(a)) + ("-" + re.escape(chr(b)) if b > a else "") for a, b in ranges if a <= b)
+
+    return {"word": body({"word"}, 0, 0xFFFF) + "\U00010000-\U0010ffff",  # astral ones: sorted out before
+            "blank": body({"blank"}, 0, 0xFFFF),
+            "nonascii_drop": body({"punct", "blank"}, 0x80, 0xFFFF),
+            "astral_punct": body({"punct"}, 0x10000, 0x10FFFF),
+            "astral_blank": body({"blank"}, 0x10000, 0x10FFFF)}
 
 
-_URL_END = r"[^\s<>\"'`]*[^\s<>\"'`.,;:!?)\]}]"
+_URL_END = r"[^\s<>\"'`]*[^\s<>\"'`.,;:!?)\]}]"  # not a space, quote or bracket; not a sentence's last stop
 
 
 @functools.cache
 def _patterns() -> dict[str, re.Pattern]:
     c = _unicode_classes()
     word, blank = c["word"], c["blank"]
-    keep = re.escape(_JOINERS + _MARKS) + "\\n "  # what no pass below removes
+    joiner = re.escape(_JOINERS)
+    stray = rf"(?<![{word}].)|(?![{word}])|(?<=[.,])(?:(?<!\d.)|(?!\d))"
     p = {
-        # a joiner not between two word characters, or a . , not between two digits
-        "stray": rf"[{re.escape(_JOINERS)}](?:(?<![{word}].)|(?![{word}])|(?<=[.,])(?:(?<!\d.)|(?!\d)))",
+        # a joiner not between two word characters, or a . , not between two digits; in drop mode a
+        # run of joiners at once (---- and ____ lines are common in mail)
+        "stray": rf"[{joiner}](?:{stray})",
+        "stray_runs": rf"[{joiner}](?:[{joiner}]+|{stray})",
         # one character at a time: re scans for a one-character class 2-4x faster than for a run
-        "drop": rf"[^{word}{keep}]",  # punctuation and blanks (not space: it can stay put)
-        "punct": rf"[^{word}{blank}{keep}]",
+        "nonascii_drop": rf"[{c['nonascii_drop']}]",  # ASCII punctuation goes in _finish
+        "punct": rf"[^{word}{blank}{joiner}{re.escape(_MARKS)}\n ]",
         "blank": rf"[{blank}]",
         # beyond U+FFFF: found by one range (fast), then told apart
         "astral_punct": rf"[\U00010000-\U0010ffff](?<=[{c['astral_punct']}])",
         "astral_blank": rf"[\U00010000-\U0010ffff](?<=[{c['astral_blank']}])",
-        # a URL's end: not a space, quote or bracket, and not punctuation that ends a sentence
         "url_rest": rf"://{_URL_END}",
-        "www": rf"(?:www|WWW)\.{_URL_END}",
+        "www.": rf"www\.{_URL_END}",  # starts with a literal: found fast (a (?:www|WWW) would not be)
+        "WWW.": rf"WWW\.{_URL_END}",
         "email_domain": r"@[\w-]+(?:\.[\w-]+)+",
-        "number": r"\d(?<!\S\d)[\d.,'_-]*(?!\S)",  # a whole token of digits and separators
-        "digit": r"\d",
+        # a whole token of digits and separators: no word character or joiner on either side
+        "number": rf"\d(?<![{word}{joiner}]\d)[\d{joiner}]*(?![{word}{joiner}])",
+        "nonascii_digit": r"[^\D0-9]",  # ASCII digits are zeroed in _finish
         "cjk": f"[{_HAN}{_KANA}]",
         "han_run": f"[{_HAN}]+",
     }
@@ -196,66 +205,73 @@ def _mark_addresses(text: str, pattern: re.Pattern, head: str, mark: str) -> str
 
 
 @functools.cache
-def _ascii_table(options: TokenizeOptions) -> dict[int, str]:
-    """For ASCII text, punctuation dropped and digits zeroed by one str.translate (~1 GB/s)."""
-    table = {}
+def _byte_table(options: TokenizeOptions) -> bytes:
+    """ASCII punctuation and blanks to spaces (unless kept) and ASCII digits to 0 (if zeroed), for one
+    bytes.translate (~2 GB/s); other bytes stay."""
+    table = bytearray(range(256))
     if options.punct == "drop":
-        table.update({c: " " for c in range(128) if not (chr(c).isalnum() or chr(c) in _JOINERS + _MARKS + " \n")})
+        for c in range(128):
+            if not (chr(c).isalnum() or chr(c) in _JOINERS + _MARKS + " \n"):
+                table[c] = ord(" ")
     if options.numbers == "zero":
-        table.update({ord(d): "0" for d in "123456789"})
-    return table
+        table[ord("1"):ord("9") + 1] = b"0" * 9
+    return bytes(table)
 
 
-def _normalise(text: str, astral: bool) -> str:
-    text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
-    for old, new in _REPLACE:
-        if old in text:
+def _normalise(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text)
+    for old, new in itertools.chain(((c, "") for c in _INVISIBLE), _REPLACE):
+        if old in text:  # a scan at several GB/s: most texts have few of these, if any
             text = text.replace(old, new)
-    return _INVISIBLE_ASTRAL.sub("", text) if astral else text
+    return text
 
 
 def _spaced(text: str, options: TokenizeOptions, astral: bool = True) -> str:
-    """The text with its tokens separated by whitespace and its line ends kept.
-    ``astral=False`` says the text has no character beyond U+FFFF (saves three passes)."""
+    """The text with its tokens separated by whitespace and its line ends kept, but for what
+    ``_finish`` does to its bytes. ``astral=False`` says no character is beyond U+FFFF."""
     p = _patterns()
-    is_ascii = text.isascii()  # O(1); ASCII text is NFKC already, and str.translate is fast on it
+    is_ascii = text.isascii()  # O(1); ASCII text is NFKC already
     if not is_ascii:
-        text = _normalise(text, astral)
+        text = _normalise(text)
     for mark in _MARKS:
         if mark in text:
             text = text.replace(mark, " ")
     if not options.keep_case:
         text = text.casefold()
-    urls = "://" in text or "www." in text or "WWW." in text
-    if urls:
-        text = p["www"].sub(f" {_URL_MARK} ", _mark_addresses(text, p["url_rest"], "+.-", _URL_MARK))
-    emails = "@" in text
-    if emails:
+    if "://" in text:
+        text = _mark_addresses(text, p["url_rest"], "+.-", _URL_MARK)
+    for www in ("www.", "WWW."):
+        if www in text:
+            text = p[www].sub(f" {_URL_MARK} ", text)
+    if "@" in text:
         text = _mark_addresses(text, p["email_domain"], "._+-", _EMAIL_MARK)
     keep = options.punct == "keep"
     if astral and not is_ascii:
         text = p["astral_blank"].sub(" ", p["astral_punct"].sub(r" \g<0> " if keep else " ", text))
-    text = p["stray"].sub(r" \g<0> " if keep else " ", text)
+    text = p["stray"].sub(r" \g<0> ", text) if keep else p["stray_runs"].sub(" ", text)
     if keep:
         text = p["blank"].sub(" ", p["punct"].sub(r" \g<0> ", text))
-    if is_ascii:
-        table = _ascii_table(options)
-        text = text.translate(table) if table else text
-    else:
-        text = text if keep else p["drop"].sub(" ", text)
-        text = p["digit"].sub("0", text) if options.numbers == "zero" else text
-    if options.numbers == "drop":
+    elif not is_ascii:
+        text = p["nonascii_drop"].sub(" ", text)
+    if options.numbers == "zero" and not is_ascii:
+        text = p["nonascii_digit"].sub("0", text)
+    elif options.numbers == "drop":
         text = p["number"].sub(" ", text)
     if options.segment == "chars":
         text = p["cjk"].sub(r" \g<0> ", text)
     elif options.segment == "jieba":
         jieba = _jieba()
         text = p["han_run"].sub(lambda m: " " + " ".join(jieba.cut(m.group())) + " ", text)
-    if urls:
-        text = text.replace(_URL_MARK, URL_TOKEN)
-    if emails:
-        text = text.replace(_EMAIL_MARK, EMAIL_TOKEN)
     return text
+
+
+def _finish(spaced: bytes, options: TokenizeOptions) -> bytes:
+    """What is quicker done to bytes: ASCII punctuation dropped and digits zeroed, placeholders written."""
+    spaced = spaced.translate(_byte_table(options))
+    for mark, token in ((_URL_MARK, URL_TOKEN), (_EMAIL_MARK, EMAIL_TOKEN)):
+        if mark.encode() in spaced:
+            spaced = spaced.replace(mark.encode(), token.encode())
+    return spaced
 
 
 def _decode(block: bytes, stats: TokenizeStats) -> str:
@@ -271,12 +287,12 @@ def _decode(block: bytes, stats: TokenizeStats) -> str:
 def _tokenize_block(block: bytes, options: TokenizeOptions, stats: TokenizeStats) -> bytes:
     """Whole lines of raw UTF-8 -> the same lines as UTF-8 tokens separated by runs of whitespace."""
     astral = any(lead in block for lead in _ASTRAL_LEADS)
-    return _spaced(_decode(block, stats), options, astral).encode()
+    return _finish(_spaced(_decode(block, stats), options, astral).encode(), options)
 
 
 def tokenize_text(text: str, options: TokenizeOptions = TokenizeOptions()) -> list[str]:
     """The tokens of a string (line ends are spaces here): tokenize_text("Don't panic!") -> ["don't", "panic"]."""
-    return _spaced(text, options).split()
+    return _finish(_spaced(text, options).encode(), options).decode().split()
 
 
 def read_line_blocks(stream: BinaryIO, block_bytes: int = BLOCK_BYTES) -> Iterator[bytes]:
