@@ -46,7 +46,6 @@ The API, for the CLI and for training:
     tokenize_text("Don't panic!", options) -> ["don't", "panic"]
 """
 
-import collections
 import functools
 import itertools
 import logging
