@@ -3,7 +3,8 @@
     python -m benchmarks.tokenize_speed [--corpora A,B] [--repeat 5] [--no-train]
 
 For each corpus (by default ../shared/corpora/text8_prefix, lower-case letters and spaces, and
-ham_raw.txt, raw e-mail), on one core, in this process, interleaved run by run, medians:
+ham_raw.txt, raw e-mail), on one core, in this process, interleaved run by run, medians of wall
+time and of CPU time (the second moves less when other programs share the machine):
 
 - ``bytes.split``: whitespace splitting alone, the floor;
 - ``corpus.iter_tokens``: what ``w2v train`` reads a corpus with today (word2vec.c's rule);
@@ -100,26 +101,27 @@ def main(argv=None):
             data = f.read()
         megabytes = len(data) / 1e6
         runs = {name: [] for name in methods(data)}
+        cpu = {name: [] for name in methods(data)}
         counts = {}
         for _ in range(args.repeat):  # interleaved: a busy moment of the machine hits every method alike
             for name, fn in methods(data).items():
-                start = time.perf_counter()
+                start, start_cpu = time.perf_counter(), time.process_time()
                 counts[name] = fn()
                 runs[name].append(time.perf_counter() - start)
+                cpu[name].append(time.process_time() - start_cpu)
         for name, times in runs.items():
-            median = statistics.median(times)
-            rows.append((path.name, megabytes, name, counts[name], median, megabytes / median,
-                         ", ".join(f"{t:.3f}" for t in times)))
+            median, median_cpu = statistics.median(times), statistics.median(cpu[name])
+            rows.append((path.name, megabytes, name, f"{counts[name]:,}", median, megabytes / median,
+                         f"{megabytes / median_cpu:.1f}", ", ".join(f"{t:.3f}" for t in times)))
         if not args.no_train:
             seconds, rate = training_rate(path, megabytes)
-            rows.append((path.name, megabytes, "w2v train on its tokens (whole command, all cores)", None, seconds,
-                         rate, f"{seconds:.2f}"))
+            rows.append((path.name, megabytes, "w2v train on its tokens (whole command, all cores)", "", seconds,
+                         rate, "", f"{seconds:.2f}"))
     print()
-    print("| corpus | MB | method | tokens | median s | MB/s | runs (s) |")
-    print("|---|---:|---|---:|---:|---:|---|")
-    for name, megabytes, method, count, median, rate, times in rows:
-        tokens = f"{count:,}" if count is not None else ""
-        print(f"| {name} | {megabytes:.1f} | {method} | {tokens} | {median:.3f} | {rate:.1f} | {times} |")
+    print("| corpus | MB | method | tokens | median s | MB/s | MB/s of CPU time | runs (s) |")
+    print("|---|---:|---|---:|---:|---:|---:|---|")
+    for name, megabytes, method, count, median, rate, cpu_rate, times in rows:
+        print(f"| {name} | {megabytes:.1f} | {method} | {count} | {median:.3f} | {rate:.1f} | {cpu_rate} | {times} |")
 
 
 if __name__ == "__main__":
