@@ -390,3 +390,31 @@ def test_any_bytes_give_utf8_lines_of_tokens_and_the_same_tokens_both_ways(raw, 
     assert not any(c in text for c in "\x00\x01\x02\t\r\ufffd\u200d\ufe0f")
     direct = [t for block in iter_tokens(io.BytesIO(raw), options) for t in block]
     assert direct == [t for block in corpus.iter_tokens(io.BytesIO(out.getvalue())) for t in block]
+
+
+def test_progress_on_a_terminal_and_only_the_summary_elsewhere(tmp_path):
+    import pty
+
+    raw = tmp_path / "raw.txt"
+    raw.write_text("Some words, and more.\n" * 1000)
+    master, slave = pty.openpty()
+    try:
+        run = subprocess.run([W2V, "tokenize", raw, "-o", tmp_path / "out.txt"], stderr=slave, timeout=60)
+        os.close(slave)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # the terminal's other end is closed: all read
+                break
+            if not chunk:
+                break
+            seen += chunk
+    finally:
+        os.close(master)
+    assert run.returncode == 0
+    seen = seen.replace(b"\r\n", b"\n")  # the terminal's line ends
+    assert b"\r0.0 MB read, 1,000 lines, 4,000 tokens\n" in seen  # rewritten in place, then left on its line
+    assert b"\n1,000 lines, 4,000 tokens, 0 bytes that were not UTF-8 replaced; 0.0 MB in " in seen
+    piped = subprocess.run([W2V, "tokenize", raw, "-o", tmp_path / "out.txt"], capture_output=True)
+    assert piped.stderr.count(b"\n") == 1 and b"\r" not in piped.stderr
