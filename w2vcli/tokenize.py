@@ -181,7 +181,7 @@ def _patterns() -> dict[str, re.Pattern]:
         # a whole token of digits and separators: no word character or joiner on either side
         "number": rf"\d(?<![{word}{joiner}]\d)[\d{joiner}]*(?![{word}{joiner}])",
         "nonascii_digit": r"[^\D0-9]",  # ASCII digits are zeroed in _finish
-        "cjk": f"[{_HAN}{_KANA}]",
+        "cjk_run": f"[{_HAN}{_KANA}]+",
         "han_run": f"[{_HAN}]+",
     }
     return {k: re.compile(v) for k, v in p.items()}
@@ -256,8 +256,8 @@ def _spaced(text: str, options: TokenizeOptions, astral: bool = True) -> str:
         text = p["nonascii_digit"].sub("0", text)
     elif options.numbers == "drop":
         text = p["number"].sub(" ", text)
-    if options.segment == "chars":
-        text = p["cjk"].sub(r" \g<0> ", text)
+    if options.segment == "chars":  # a run at a time: one call, not one per character
+        text = p["cjk_run"].sub(lambda m: " " + " ".join(m.group()) + " ", text)
     elif options.segment == "jieba":
         jieba = _jieba()
         text = p["han_run"].sub(lambda m: " " + " ".join(jieba.cut(m.group())) + " ", text)
