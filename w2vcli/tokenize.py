@@ -163,13 +163,13 @@ def _patterns() -> dict[str, re.Pattern]:
     joiner = re.escape(_JOINERS)
     stray = rf"(?<![{word}].)|(?![{word}])|(?<=[.,])(?:(?<!\d.)|(?!\d))"
     p = {
-        # a joiner not between two word characters, or a . , not between two digits; in drop mode a
-        # run of joiners at once (---- and ____ lines are common in mail)
-        "stray": rf"[{joiner}](?:{stray})",
-        "stray_runs": rf"[{joiner}](?:[{joiner}]+|{stray})",
-        # one character at a time: re scans for a one-character class 2-4x faster than for a run
+        # a joiner not between two word characters, or a . , not between two digits; or a run of
+        # joiners (---- and ____ lines are common in mail)
+        "stray": rf"[{joiner}](?:[{joiner}]+|{stray})",
+        # one character at a time: re scans for a one-character class 2-4x faster than for a run;
+        # but punctuation to keep comes in runs, each spaced out by one call
         "nonascii_drop": rf"[{c['nonascii_drop']}]",  # ASCII punctuation goes in _finish
-        "punct": rf"[^{word}{blank}{joiner}{re.escape(_MARKS)}\n ]",
+        "punct": rf"[^{word}{blank}{joiner}{re.escape(_MARKS)}\n ]+",
         "blank": rf"[{blank}]",
         # beyond U+FFFF: found by one range (fast), then told apart
         "astral_punct": rf"[\U00010000-\U0010ffff](?<=[{c['astral_punct']}])",
@@ -247,21 +247,26 @@ def _spaced(text: str, options: TokenizeOptions, astral: bool = True) -> str:
     keep = options.punct == "keep"
     if astral and not is_ascii:
         text = p["astral_blank"].sub(" ", p["astral_punct"].sub(r" \g<0> " if keep else " ", text))
-    text = p["stray"].sub(r" \g<0> ", text) if keep else p["stray_runs"].sub(" ", text)
+    text = p["stray"].sub(_one_token_each if keep else " ", text)
     if keep:
-        text = p["blank"].sub(" ", p["punct"].sub(r" \g<0> ", text))
+        text = p["blank"].sub(" ", p["punct"].sub(_one_token_each, text))
     elif not is_ascii:
         text = p["nonascii_drop"].sub(" ", text)
     if options.numbers == "zero" and not is_ascii:
         text = p["nonascii_digit"].sub("0", text)
     elif options.numbers == "drop":
         text = p["number"].sub(" ", text)
-    if options.segment == "chars":  # a run at a time: one call, not one per character
-        text = p["cjk_run"].sub(lambda m: " " + " ".join(m.group()) + " ", text)
+    if options.segment == "chars":
+        text = p["cjk_run"].sub(_one_token_each, text)
     elif options.segment == "jieba":
         jieba = _jieba()
         text = p["han_run"].sub(lambda m: " " + " ".join(jieba.cut(m.group())) + " ", text)
     return text
+
+
+def _one_token_each(run: re.Match) -> str:
+    """Each character of a run a token of its own: one call a run (a template would be one a character)."""
+    return " " + " ".join(run.group()) + " "
 
 
 def _finish(spaced: bytes, options: TokenizeOptions) -> bytes:
