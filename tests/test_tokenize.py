@@ -78,7 +78,7 @@ def test_numbers(mode, expected):
 
 
 def test_digits_of_other_scripts_are_digits_too():
-    assert tokens("٢٠٢٤ ४२", numbers="zero") == ["0000", "00"]
+    assert tokens("٢٠٢٤ ४२ 𑁧𑁨", numbers="zero") == ["0000", "00", "00"]  # Arabic-Indic, Devanagari, Brahmi
     assert tokens("٢٠٢٤ ४२ abc", numbers="drop") == ["abc"]
 
 

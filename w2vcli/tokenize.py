@@ -132,25 +132,34 @@ def _unicode_classes() -> dict[str, str]:
     patterns name those); the rest (P, S, unassigned) is punctuation. Characters beyond U+FFFF
     get their own classes and pass: in a class, re finds a BMP character in a bitmap but tries
     the astral ranges one by one."""
-    categories = map(unicodedata.category, map(chr, range(0x110000)))
+    categories = list(map(unicodedata.category, map(chr, range(0x110000))))
     groups = [_GROUPS.get(cat, _GROUPS.get(cat[0], "punct")) for cat in categories]
     for c, group in _SPECIAL_GROUPS.items():
         groups[ord(c)] = group
-    runs, start = [], 0
-    for group, run in itertools.groupby(groups):
-        end = start + sum(1 for _ in run)
-        runs.append((group, start, end - 1))
-        start = end
 
-    def body(wanted: set[str], lo: int, hi: int) -> str:
-        ranges = ((max(a, lo), min(b, hi)) for group, a, b in runs if group in wanted)
+    def runs(of: list[str]) -> list[tuple[str, int, int]]:
+        """(entry, first, last code point) of each run of equal entries."""
+        out, start = [], 0
+        for key, run in itertools.groupby(of):
+            end = start + sum(1 for _ in run)
+            out.append((key, start, end - 1))
+            start = end
+        return out
+
+    group_runs, category_runs = runs(groups), runs(categories)
+
+    def body(of: list[tuple[str, int, int]], wanted: set[str], lo: int, hi: int) -> str:
+        """The class body of the code points lo..hi whose entry is wanted."""
+        ranges = ((max(a, lo), min(b, hi)) for key, a, b in of if key in wanted)
         return "".join(re.escape(chr(a)) + ("-" + re.escape(chr(b)) if b > a else "") for a, b in ranges if a <= b)
 
-    return {"word": body({"word"}, 0, 0xFFFF) + "\U00010000-\U0010ffff",  # astral ones: sorted out before
-            "blank": body({"blank"}, 0, 0xFFFF),
-            "nonascii_drop": body({"punct", "blank"}, 0x80, 0xFFFF),
-            "astral_punct": body({"punct"}, 0x10000, 0x10FFFF),
-            "astral_blank": body({"blank"}, 0x10000, 0x10FFFF)}
+    return {"word": body(group_runs, {"word"}, 0, 0xFFFF) + "\U00010000-\U0010ffff",  # astral: sorted out before
+            "blank": body(group_runs, {"blank"}, 0, 0xFFFF),
+            "nonascii_drop": body(group_runs, {"punct", "blank"}, 0x80, 0xFFFF),
+            "nonascii_digit": body(category_runs, {"Nd"}, 0x80, 0xFFFF),
+            "astral_punct": body(group_runs, {"punct"}, 0x10000, 0x10FFFF),
+            "astral_blank": body(group_runs, {"blank"}, 0x10000, 0x10FFFF),
+            "astral_digit": body(category_runs, {"Nd"}, 0x10000, 0x10FFFF)}
 
 
 _URL_END = r"[^\s<>\"'`]*[^\s<>\"'`.,;:!?)\]}]"  # not a space, quote or bracket; not a sentence's last stop
@@ -180,7 +189,8 @@ def _patterns() -> dict[str, re.Pattern]:
         "email_domain": r"@[\w-]+(?:\.[\w-]+)+",
         # a whole token of digits and separators: no word character or joiner on either side
         "number": rf"\d(?<![{word}{joiner}]\d)[\d{joiner}]*(?![{word}{joiner}])",
-        "nonascii_digit": r"[^\D0-9]",  # ASCII digits are zeroed in _finish
+        "nonascii_digit": rf"[{c['nonascii_digit']}]",  # ASCII digits are zeroed in _finish
+        "astral_digit": rf"[\U00010000-\U0010ffff](?<=[{c['astral_digit']}])",
         "cjk_run": f"[{_HAN}{_KANA}]+",
         "han_run": f"[{_HAN}]+",
     }
@@ -254,6 +264,7 @@ def _spaced(text: str, options: TokenizeOptions, astral: bool = True) -> str:
         text = p["nonascii_drop"].sub(" ", text)
     if options.numbers == "zero" and not is_ascii:
         text = p["nonascii_digit"].sub("0", text)
+        text = p["astral_digit"].sub("0", text) if astral else text
     elif options.numbers == "drop":
         text = p["number"].sub(" ", text)
     if options.segment == "chars":
