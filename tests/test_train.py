@@ -64,34 +64,43 @@ def whole_chunks(n):
     return [(k * CHUNK_TOKENS, (k + 1) * CHUNK_TOKENS) for k in range(n)]
 
 
+def take_all(work, t, threads=1):
+    """Every chunk thread t takes until none is left, as (start, stop)."""
+    return [c[:2] for c in iter(lambda: work.take(t, threads), None)]
+
+
 def test_one_thread_takes_every_chunk_in_order():
     n = 2 * CHUNK_TOKENS + 5
-    work = _Work(np.zeros(n, np.int32), threads=1, epochs=2)
-    chunks = list(iter(lambda: work.take(0), None))
+    work = _Work(np.zeros(n, np.int32), parts=1, epochs=2)
+    chunks = [work.take(0) for _ in range(6)]
     one_epoch = [(0, CHUNK_TOKENS), (CHUNK_TOKENS, 2 * CHUNK_TOKENS), (2 * CHUNK_TOKENS, n)]
-    assert chunks == one_epoch * 2
+    assert [c[:2] for c in chunks] == one_epoch * 2
+    assert [c[2] for c in chunks] == [0, 0, 0, 1, 1, 1]  # the epoch of each chunk
+    assert work.take(0) is None
 
 
 def test_a_thread_that_runs_out_takes_the_last_chunks_of_the_longest_part():
     """Every chunk of every epoch is trained exactly once, whoever takes it."""
     n = 9 * CHUNK_TOKENS  # three parts of three chunks
-    work = _Work(np.zeros(n, np.int32), threads=3, epochs=2)
-    assert work.take(1) == (3 * CHUNK_TOKENS, 4 * CHUNK_TOKENS)  # its own part, from the front
-    taken = [work.take(1) for _ in range(5)] + [work.take(0)]  # part 1 done, part 0 has 5 left, part 2 has 6
-    stolen = work.take(1)
-    assert stolen == (8 * CHUNK_TOKENS, 9 * CHUNK_TOKENS)  # part 2's last chunk of its last epoch
-    rest = [c for t in (0, 2, 1) for c in iter(lambda t=t: work.take(t), None)]
-    everything = [(3 * CHUNK_TOKENS, 4 * CHUNK_TOKENS), *taken, stolen, *rest]
+    work = _Work(np.zeros(n, np.int32), parts=3, epochs=2)
+    assert work.take(1, 3)[:2] == (3 * CHUNK_TOKENS, 4 * CHUNK_TOKENS)  # its own part, from the front
+    taken = [work.take(1, 3)[:2] for _ in range(5)] + [work.take(0, 3)[:2]]  # part 1 done; part 0 has 5 left, 2 has 6
+    stolen = work.take(1, 3)
+    assert stolen == (8 * CHUNK_TOKENS, 9 * CHUNK_TOKENS, 1)  # part 2's last chunk of its last epoch
+    rest = [c for t in (0, 2, 1) for c in take_all(work, t, 3)]
+    everything = [(3 * CHUNK_TOKENS, 4 * CHUNK_TOKENS), *taken, stolen[:2], *rest]
     assert sorted(everything) == sorted(whole_chunks(9) * 2)
 
 
-def test_a_checkpoint_of_several_threads_resumes_with_the_chunks_left():
-    """Stopped after some chunks, the state's positions give a _Work with exactly the rest."""
+@pytest.mark.parametrize("threads_after", [1, 2, 3])
+def test_a_checkpoint_of_several_threads_resumes_with_the_chunks_left(threads_after):
+    """Stopped after some chunks, the state's positions give a _Work with exactly the rest,
+    whatever the number of threads that goes on."""
     ids = np.zeros(4 * CHUNK_TOKENS, np.int32)
-    first = _Work(ids, threads=2, epochs=3)
-    done = [first.take(0) for _ in range(7)] + [first.take(1) for _ in range(2)]  # thread 0 steals from 1
-    resumed = _Work(ids, threads=2, epochs=3, left=first.left.copy())
-    rest = [c for t in (1, 0) for c in iter(lambda t=t: resumed.take(t), None)]
+    first = _Work(ids, parts=2, epochs=3)
+    done = [first.take(0, 2)[:2] for _ in range(7)] + [first.take(1, 2)[:2] for _ in range(2)]  # 0 steals from 1
+    resumed = _Work(ids, parts=len(first.left), epochs=3, left=first.left.copy())
+    rest = [c for t in reversed(range(threads_after)) for c in take_all(resumed, t, threads_after)]
     assert sorted(done + rest) == sorted(whole_chunks(4) * 3)
 
 

@@ -1,6 +1,7 @@
 """Training: wires vocabulary, tables and kernels, runs Hogwild threads, schedules the learning rate."""
 
 import contextlib
+import math
 import os
 import signal
 import threading
@@ -14,7 +15,8 @@ import numpy as np
 from . import kernels
 from .errors import UsageError, W2VError
 from .idstore import release
-from .tables import HuffmanTree, NegativeSampler, keep_probabilities, sigmoid_table
+from .resources import available_memory, gib
+from .tables import HuffmanTree, NegativeSampler, keep_probabilities, loss_tables, sigmoid_table
 from .vectors import first_index
 from .vocab import MAX_VOCAB, EncodedCorpus
 
@@ -67,7 +69,7 @@ class TrainConfig:
             (0 <= self.sample < 1, f"--sample must be in [0, 1), not {self.sample}"),
             (1 <= self.epochs <= 10_000, f"--epochs must be between 1 and 10000, not {self.epochs}"),
             (self.min_count >= 1, f"--min-count must be at least 1, not {self.min_count}"),
-            (0 < self.start_alpha <= 10, f"--alpha must be in (0, 10], not {self.start_alpha}"),
+            (0 < self.start_alpha <= 1, f"--alpha must be in (0, 1], not {self.start_alpha}"),
             (0 <= self.end_alpha <= self.start_alpha, "--min-alpha must be in [0, alpha]"),
             (1 <= self.threads <= 256, f"--threads must be between 1 and 256, not {self.threads}"),
             (self.max_vocab >= 2, f"--max-vocab must be at least 2, not {self.max_vocab}"),
@@ -93,6 +95,7 @@ class Progress:
     alpha: float
     seconds: float  # since this run started
     resumed_at: int = 0  # tokens a checkpoint had done before this run
+    epoch_losses: list[float] = field(default_factory=list)  # mean loss per training pair, each epoch begun
 
     @property
     def fraction(self) -> float:
@@ -107,6 +110,11 @@ class Progress:
         rate = self.words_per_sec
         return (self.total - self.done) / rate if rate > 0 else float("inf")
 
+    @property
+    def loss(self) -> float:
+        """The mean loss of the epoch under way (nan before the first pair)."""
+        return self.epoch_losses[-1] if self.epoch_losses else float("nan")
+
 
 class Interrupted(W2VError):
     def __init__(self, signum: int = signal.SIGINT):
@@ -114,11 +122,17 @@ class Interrupted(W2VError):
         super().__init__(f"interrupted by {name}: training stopped, no output written", exit_code=128 + signum)
 
 
+class Diverged(W2VError):
+    def __init__(self, alpha: float, fraction: float, what: str):
+        super().__init__(f"training diverged at {fraction:.0%}: {what}; --alpha {alpha:g} is too large here, "
+                         f"try a smaller one (e.g. --alpha {alpha / 4:g}); no output written")
+
+
 @contextlib.contextmanager
 def _stop_on_signals(stop: threading.Event):
     """SIGINT and SIGTERM stop training (threads finish their current 0.1 s chunk), then raise Interrupted."""
     if threading.current_thread() is not threading.main_thread():
-        yield
+        yield []
         return
     caught = []
 
@@ -141,9 +155,10 @@ class State:
     syn0: np.ndarray
     syn1neg: np.ndarray
     syn1: np.ndarray
-    positions: np.ndarray  # int64 [threads, 2]: per thread's part, its chunks not yet taken (see _Work)
+    positions: np.ndarray  # int64 [parts, 2]: per part of the corpus, its chunks not yet taken (see _Work)
     rngs: np.ndarray  # uint64 [threads]: per thread, its random state there
     done: int  # tokens trained so far, all threads
+    losses: np.ndarray  # float64 [epochs, 2]: per epoch, summed loss and training pairs so far
 
 
 def train(
@@ -161,7 +176,9 @@ def train(
     ``init`` (words, vectors) continues from earlier vectors: words found there start from
     their vector, the others from random as usual. ``on_checkpoint`` receives a consistent
     State every ``checkpoint_every`` seconds (the threads wait at their next chunk boundary
-    while it is copied) and once more if a signal stops training; ``resume`` starts from one.
+    while it is copied) and once more if a signal stops training; ``resume`` starts from one,
+    with any number of threads. A callback that raises stops the threads first, then the
+    error goes on; a loss that turns NaN or infinite stops training with Diverged.
     """
     config.validate()
     vocab, ids = corpus.vocab, corpus.ids
@@ -174,9 +191,9 @@ def train(
         syn0 = padded_rows(v, dim, resume.syn0)
         syn1neg = padded_rows(word_rows + extra_words, dim, resume.syn1neg)
         syn1 = padded_rows(node_rows + extra_nodes, dim, resume.syn1)
-        chunks_left, rngs, done = resume.positions.copy(), resume.rngs.copy(), [resume.done]
-        if len(chunks_left) != threads:
-            raise UsageError(f"the checkpoint was made with {len(chunks_left)} threads: resume with --threads {len(chunks_left)}")
+        chunks_left, done, losses = resume.positions.copy(), [resume.done], resume.losses.copy()
+        rngs = np.array([resume.rngs[t] if t < len(resume.rngs) else _thread_seed(config.seed + resume.done, t)
+                         for t in range(threads)], dtype=np.uint64)
     else:
         syn0 = padded_rows(v, dim)
         kernels.fill_random(syn0, dim, config.seed)
@@ -187,43 +204,44 @@ def train(
         chunks_left = None
         rngs = np.array([_thread_seed(config.seed, t) for t in range(threads)], dtype=np.uint64)
         done = [0]
+        losses = np.zeros((config.epochs, 2), np.float64)
     tree = HuffmanTree.from_counts(vocab.counts) if config.hs else HuffmanTree.from_counts(vocab.counts[:1])
     sampler = NegativeSampler.from_counts(vocab.counts)
-    keep = keep_probabilities(vocab.counts, config.sample)
-    sig = sigmoid_table()
-
+    weights = kernels.Weights(syn0, syn1neg, syn1)
+    tables = kernels.Tables(sampler.prob, sampler.alias, tree.points, tree.codes, tree.codelens,
+                            keep_probabilities(vocab.counts, config.sample), sigmoid_table(), *loss_tables())
+    settings = kernels.Settings(config.window, config.negative, config.hs, config.cbow_mean)
     total = config.epochs * len(ids)
-    work = _Work(ids, threads, config.epochs, chunks_left)
+    schedule = kernels.Schedule(float(config.start_alpha), float(config.end_alpha), float(total))
+    mine = [kernels.ThreadState(rngs[t : t + 1], np.zeros(2), own[t],  # rngs[t:t+1]: a view, kept in rngs
+                                np.empty((own[t, 0, 1], syn1.shape[1]), np.float32),
+                                np.empty((own[t, 1, 1], syn1neg.shape[1]), np.float32)) for t in range(threads)]
+    work = _Work(ids, threads if chunks_left is None else len(chunks_left), config.epochs, chunks_left)
     lock = threading.Lock()
     stop = threading.Event()
     errors: list[BaseException] = []
-    alpha0, alpha_end = np.float64(config.start_alpha), np.float64(config.end_alpha)
     parking = _Parking(threads)
-
     kernel = kernels.train_cbow if config.model == "cbow" else kernels.train_skipgram
 
-    def kernel_args(t, chunk, before, rng, seen):
-        common = (chunk, syn0, syn1neg, syn1, sampler.prob, sampler.alias, tree.points, tree.codes, tree.codelens,
-                  keep, sig, config.window, config.negative, config.hs, own[t], seen)
-        schedule = (alpha0, alpha_end, before, threads, total, rng)
-        return (*common, config.cbow_mean, *schedule) if config.model == "cbow" else (*common, *schedule)
-
     def worker(t: int) -> None:
-        rng = rngs[t : t + 1]  # a view: the kernel keeps the thread's random state in it
+        me = mine[t]
         try:
-            seen = (np.empty((own[t, 0, 1], syn1.shape[1]), np.float32),  # the hot rows as last merged
-                    np.empty((own[t, 1, 1], syn1neg.shape[1]), np.float32))
-            kernels.take_hot_rows(syn1neg, syn1, *seen, own[t])  # chunks end merged: taken once per run
+            kernels.take_hot_rows(weights, me)  # chunks end merged: taken once per run
             while True:
                 parking.wait_if_asked()  # between chunks: a checkpoint sees only whole ones
-                if stop.is_set() or (chunk := work.take(t)) is None:
+                if stop.is_set() or (chunk := work.take(t, threads)) is None:
                     return
+                start, end, epoch = chunk
                 with lock:
                     before = done[0]
-                n = kernel(*kernel_args(t, ids[chunk[0] : chunk[1]], before, rng, seen))
-                release(ids, *chunk)
+                me.loss[:] = 0.0
+                n = kernel(ids[start:end], weights, tables, settings, schedule, before, threads, me)
+                release(ids, start, end)
                 with lock:
                     done[0] += n
+                    losses[epoch] += me.loss
+                if not math.isfinite(me.loss[0]):
+                    raise Diverged(config.start_alpha, done[0] / total, f"the loss became {me.loss[0]}")
         except BaseException as e:  # surfaced in the main thread
             errors.append(e)
             stop.set()
@@ -231,38 +249,48 @@ def train(
             parking.leave()
 
     def snapshot() -> Progress:
-        alpha = max(config.start_alpha * (1 - done[0] / (total + 1)), config.end_alpha)
-        return Progress(done[0], total, alpha, time.perf_counter() - started, resume.done if resume else 0)
+        with lock:
+            so_far, pairs = done[0], losses.copy()
+        alpha = kernels.learning_rate(schedule, so_far)
+        begun = [s / n for s, n in pairs if n > 0]
+        return Progress(so_far, total, alpha, time.perf_counter() - started, resume.done if resume else 0, begun)
 
     def state() -> State:
         return State(syn0[:, :dim].copy(), syn1neg[:word_rows, :dim].copy(), syn1[:node_rows, :dim].copy(),
-                     work.left.copy(), rngs.copy(), done[0])
+                     work.left.copy(), rngs.copy(), done[0], losses.copy())
 
     # Load the machine code from Numba's cache (0.01 s) or compile it (the first run: ~8 s)
     # before the clock starts: start-up, as tokenising is, not training time or words/s.
-    no_rows = np.empty((0, syn1.shape[1]), np.float32)
-    kernel.compile(tuple(numba.typeof(a) for a in kernel_args(0, ids[:0], done[0], rngs[:1], (no_rows, no_rows))))
+    kernel.compile(tuple(numba.typeof(a) for a in (ids[:0], weights, tables, settings, schedule, 0, threads, mine[0])))
     started = time.perf_counter()
     last_checkpoint = time.monotonic()
     pool = [threading.Thread(target=worker, args=(t,), daemon=True) for t in range(threads)]
     with _stop_on_signals(stop) as caught:
-        for th in pool:
-            th.start()
-        while alive := [th for th in pool if th.is_alive()]:
-            alive[0].join(progress_every)
-            if on_progress is not None and not stop.is_set():
-                on_progress(snapshot())
-            if on_checkpoint and checkpoint_every and time.monotonic() - last_checkpoint >= checkpoint_every:
-                with parking.all_parked():
-                    saved = state()
-                on_checkpoint(saved)
-                last_checkpoint = time.monotonic()
+        try:
+            for th in pool:
+                th.start()
+            while alive := [th for th in pool if th.is_alive()]:
+                alive[0].join(progress_every)
+                if on_progress is not None and not stop.is_set():
+                    on_progress(snapshot())
+                if on_checkpoint and checkpoint_every and time.monotonic() - last_checkpoint >= checkpoint_every:
+                    with parking.all_parked():
+                        saved = state()
+                    on_checkpoint(saved)
+                    last_checkpoint = time.monotonic()
+        except BaseException:  # a callback raised: no thread trains on in the background
+            stop.set()
+            for th in pool:
+                th.join()
+            raise
     if caught:
         if on_checkpoint and not errors:
             on_checkpoint(state())  # the threads stopped at chunk boundaries: a clean place to go on from
         raise Interrupted(caught[0])
     if errors:
         raise errors[0]
+    if not all(np.isfinite(syn0[r : r + 65536]).all() for r in range(0, v, 65536)):
+        raise Diverged(config.start_alpha, 1.0, "the vectors hold NaN or infinite values")
     final = snapshot()
     context = syn1neg[:v, :dim] if config.negative else None
     return Model(vocab.words, vocab.counts, syn0[:, :dim], context), final
@@ -272,28 +300,32 @@ ROW_FLOATS = 16  # 64 bytes: one cache line of float32
 
 
 class _Work:
-    """Who trains which chunk. Thread t's part is the t-th slice of the corpus, epoch after
-    epoch, in CHUNK_TOKENS chunks numbered 0 .. epochs x chunks; left[t] holds the first and
-    one past the last not yet taken. A thread takes its own from the front; one that has run
-    out takes the last chunk of whichever part has the most left, so a core slowed by another
-    program (or a slower core) does not hold up the end of the run. One thread takes every
-    chunk in order: the same run as ever."""
+    """Who trains which chunk. The corpus is cut into parts (one per thread when a run starts);
+    part u is trained epoch after epoch, in CHUNK_TOKENS chunks numbered 0 .. epochs x chunks,
+    and left[u] holds the first and one past the last not yet taken. Thread t takes from the
+    front of its own parts (t, t + threads, ...); one that has run out takes the last chunk of
+    whichever part has the most left, so a core slowed by another program (or a slower core)
+    does not hold up the end of the run. A run resumed with another number of threads keeps
+    the checkpoint's parts. One thread takes every chunk in order: the same run as ever."""
 
-    def __init__(self, ids: np.ndarray, threads: int, epochs: int, left: np.ndarray | None = None):
-        self.bounds = np.linspace(0, len(ids), threads + 1).astype(np.int64)
+    def __init__(self, ids: np.ndarray, parts: int, epochs: int, left: np.ndarray | None = None):
+        self.bounds = np.linspace(0, len(ids), parts + 1).astype(np.int64)
         self.chunks = [-(-int(b - a) // CHUNK_TOKENS) for a, b in zip(self.bounds[:-1], self.bounds[1:])]
         if left is None:
             left = np.array([(0, epochs * n) for n in self.chunks], np.int64)
         self.left = left
         self.lock = threading.Lock()
 
-    def take(self, t: int) -> tuple[int, int] | None:
-        """The next chunk for thread t (start and stop in the ids), or None when all are taken."""
+    def take(self, t: int, threads: int = 1) -> tuple[int, int, int] | None:
+        """The next chunk for thread t (start and stop in the ids, and its epoch), or None when
+        all are taken."""
         with self.lock:
             remaining = self.left[:, 1] - self.left[:, 0]
-            if remaining[t] > 0:
-                u, k = t, int(self.left[t, 0])
-                self.left[t, 0] += 1
+            mine = [u for u in range(t, len(remaining), threads) if remaining[u] > 0]
+            if mine:
+                u = mine[0]
+                k = int(self.left[u, 0])
+                self.left[u, 0] += 1
             elif remaining.max() > 0:
                 u = int(np.argmax(remaining))
                 self.left[u, 1] -= 1
@@ -301,7 +333,7 @@ class _Work:
             else:
                 return None
         start = int(self.bounds[u]) + k % self.chunks[u] * CHUNK_TOKENS
-        return start, min(start + CHUNK_TOKENS, int(self.bounds[u + 1]))
+        return start, min(start + CHUNK_TOKENS, int(self.bounds[u + 1])), k // self.chunks[u]
 
 
 def padded_rows(rows: int, dim: int, values: np.ndarray | None = None) -> np.ndarray:
@@ -404,12 +436,9 @@ def _thread_seed(seed: int, thread: int) -> int:
 def _check_memory(vocab_size: int, dim: int, config: TrainConfig) -> None:
     matrices = 1 + (config.negative > 0) + config.hs
     need = vocab_size * dim * 4 * matrices
-    try:
-        avail = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        return
-    if need > avail:
+    avail = available_memory()
+    if avail is not None and need > avail:
         raise W2VError(
-            f"the model needs {need / 2**30:.1f} GiB ({vocab_size} words x {dim} dims x {matrices} matrices) "
-            f"but only {avail / 2**30:.1f} GiB of memory is free: lower --dim or raise --min-count"
+            f"the model needs {gib(need)} ({vocab_size} words x {dim} dims x {matrices} matrices) "
+            f"but only {gib(avail)} of memory is available: lower --dim or raise --min-count"
         )
