@@ -278,7 +278,8 @@ class VectorReader:
         if len(fields) - 1 != self.dim:
             raise W2VError(f"{self.path}: row {number} has {len(fields) - 1} values, expected {self.dim}")
         try:
-            row[:] = [float(x) for x in fields[1:]]
+            with np.errstate(over="ignore"):  # a value beyond float32 becomes inf: the check below names it
+                row[:] = [float(x) for x in fields[1:]]
         except ValueError:
             raise W2VError(f"{self.path}: row {number} ({_shown(fields[0])}) holds a value that is not a number") \
                 from None

@@ -222,6 +222,9 @@ def train(
     errors: list[BaseException] = []
     parking = _Parking(threads)
     kernel = kernels.train_cbow if config.model == "cbow" else kernels.train_skipgram
+    # A pair's loss starts near (its predictions) x log 2 and falls; a thousand times that only
+    # comes from vectors that grow without bound (they soon reach inf and NaN)
+    runaway = 1000 * math.log(2) * (config.negative + 1 + (tree.codelens.max() if config.hs else 0))
 
     def worker(t: int) -> None:
         me = mine[t]
@@ -240,8 +243,9 @@ def train(
                 with lock:
                     done[0] += n
                     losses[epoch] += me.loss
-                if not math.isfinite(me.loss[0]):
-                    raise Diverged(config.start_alpha, done[0] / total, f"the loss became {me.loss[0]}")
+                if not math.isfinite(me.loss[0]) or me.loss[0] > runaway * max(me.loss[1], 1):
+                    mean = me.loss[0] / max(me.loss[1], 1)
+                    raise Diverged(config.start_alpha, done[0] / total, f"the loss became {mean:.3g} per pair")
         except BaseException as e:  # surfaced in the main thread
             errors.append(e)
             stop.set()
