@@ -322,7 +322,7 @@ class VectorReader:
                 rows = min(rows, limit)
         return rows
 
-    def blocks(self, rows_per_block: int = 65536, decode=None, limit: int | None = None):
+    def blocks(self, rows_per_block: int = 16384, decode=None, limit: int | None = None):
         """(words, float32 rows) a block at a time, up to ``limit`` rows (and the header's count)."""
         left = self._expected(limit)
         while left is None or left > 0:

@@ -96,6 +96,7 @@ class Progress:
     seconds: float  # since this run started
     resumed_at: int = 0  # tokens a checkpoint had done before this run
     epoch_losses: list[float] = field(default_factory=list)  # mean loss per training pair, each epoch begun
+    pairs: int = 0  # training pairs so far: (context, centre) for skip-gram, centre words for CBOW
 
     @property
     def fraction(self) -> float:
@@ -257,7 +258,8 @@ def train(
             so_far, pairs = done[0], losses.copy()
         alpha = kernels.learning_rate(schedule, so_far)
         begun = [s / n for s, n in pairs if n > 0]
-        return Progress(so_far, total, alpha, time.perf_counter() - started, resume.done if resume else 0, begun)
+        return Progress(so_far, total, alpha, time.perf_counter() - started, resume.done if resume else 0, begun,
+                        int(pairs[:, 1].sum()))
 
     def state() -> State:
         return State(syn0[:, :dim].copy(), syn1neg[:word_rows, :dim].copy(), syn1[:node_rows, :dim].copy(),

@@ -1,0 +1,154 @@
+"""The training algorithm written plainly, one loop per model, as word2vec.c's TrainModelThread
+reads: for reading, and for the tests, which check the fast kernels (kernels.py) against it
+with one thread on a tiny corpus. Nothing here runs in a real training: it is ~10,000 times
+slower. Where w2v's algorithm differs from word2vec.c's, the difference is written out:
+
+- skip-gram with negative sampling draws one set of negatives per window and trains the
+  window's contexts x (centre + negatives) as one block from the old rows (HogBatch);
+- skip-gram with hierarchical softmax walks the centre's path for two context words at a time,
+  both seeing each node as it was before them;
+- CBOW with negative sampling scores its outputs three at a time from the old rows.
+
+Random numbers come from the same splitmix64 stream, drawn in the same order, so the
+reference and the kernels train the same pairs with the same learning rates.
+"""
+
+import numpy as np
+
+from .kernels import EXP_SCALE, MAX_SENTENCE, Schedule, learning_rate
+from .tables import MAX_EXP
+
+MASK = (1 << 64) - 1
+GOLDEN, MIX1, MIX2 = 0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB
+
+
+class Random:
+    """splitmix64, as kernels._rand."""
+
+    def __init__(self, state: int):
+        self.state = state
+
+    def next(self) -> int:
+        self.state = (self.state + GOLDEN) & MASK
+        z = ((self.state ^ (self.state >> 30)) * MIX1) & MASK
+        z = ((z ^ (z >> 27)) * MIX2) & MASK
+        return z ^ (z >> 31)
+
+
+def below(r: int, n: int) -> int:
+    return ((r >> 32) * n) >> 32
+
+
+def negative(r: int, prob, alias) -> int:
+    """One negative: Vose's alias draw from the top and bottom 32 bits; never </s>."""
+    target = below(r, len(prob))
+    if (r & 0xFFFFFFFF) / 2**32 >= prob[target]:
+        target = int(alias[target])
+    if target == 0:
+        target = 1 + below((r * GOLDEN) & MASK, len(prob) - 1)
+    return target
+
+
+def sentence(ids, pos: int, keep, rng: Random) -> tuple[list[int], int]:
+    """The next sentence of ids[pos:] without the subsampled words, and where the next begins."""
+    words = []
+    while pos < len(ids):
+        w = int(ids[pos])
+        pos += 1
+        if w == 0:
+            break
+        if keep[w] < 1.0 and keep[w] < (rng.next() >> 40) / 2**24:
+            continue  # subsampled
+        words.append(w)
+        if len(words) == MAX_SENTENCE:
+            break
+    return words, pos
+
+
+def gradient(f: float, label: float, alpha, sig, hs: bool):
+    """alpha x (label - sigmoid(f)) from the table; beyond +-MAX_EXP: 0 for hierarchical
+    softmax (word2vec.c skips the node), label - 0 or 1 for negative sampling."""
+    if f >= MAX_EXP or f <= -MAX_EXP:
+        if hs:
+            return np.float32(0.0)
+        return np.float32((label - (1.0 if f > 0 else 0.0)) * alpha)
+    return np.float32((label - sig[int((f + MAX_EXP) * EXP_SCALE)]) * alpha)
+
+
+def targets_of(word: int, tab, count: int, rng: Random) -> tuple[list[int], list[float]]:
+    """The centre (label 1) and `count` negatives (label 0; a draw of the centre is dropped)."""
+    targets, labels = [word], [1.0]
+    for _ in range(count):
+        t = negative(rng.next(), tab.prob, tab.alias)
+        if t != word:
+            targets.append(t)
+            labels.append(0.0)
+    return targets, labels
+
+
+def skipgram(ids, syn0, syn1neg, syn1, tab, window: int, negatives: int, hs: bool, schedule: Schedule,
+             done: int, rng: Random) -> None:
+    pos = 0
+    while pos < len(ids):
+        alpha = np.float32(learning_rate(schedule, done + pos))
+        sen, pos = sentence(ids, pos, tab.keep, rng)
+        for i, word in enumerate(sen):
+            span = window - below(rng.next(), window)  # random window shrink: 1 .. window
+            ctx = [sen[j] for j in range(max(i - span, 0), min(i + span + 1, len(sen))) if j != i]
+            if not ctx:
+                continue
+            gin = np.zeros((len(ctx), syn0.shape[1]), np.float32)
+            if hs:  # two context rows at a time along the centre's path
+                path = tab.points[word, : tab.codelens[word]]
+                for first in range(0, len(ctx), 2):
+                    rows = list(range(first, min(first + 2, len(ctx))))
+                    for d, node in enumerate(path):
+                        o = syn1[node].copy()
+                        for j in rows:
+                            g = gradient(syn0[ctx[j]] @ o, 1.0 - tab.codes[word, d], alpha, tab.sig, True)
+                            gin[j] += g * o
+                            syn1[node] += g * syn0[ctx[j]]
+            if negatives:  # one draw of negatives for the window, one block from the old rows
+                targets, labels = targets_of(word, tab, negatives, rng)
+                h, o = syn0[ctx], syn1neg[targets]
+                g = np.array([[gradient(h[j] @ o[k], labels[k], alpha, tab.sig, False) for k in range(len(targets))]
+                              for j in range(len(ctx))], np.float32)
+                gin += g @ o
+                for k, t in enumerate(targets):  # a target drawn twice gets both updates
+                    syn1neg[t] += g[:, k] @ h
+            for j, c in enumerate(ctx):
+                syn0[c] += gin[j]
+
+
+def cbow(ids, syn0, syn1neg, syn1, tab, window: int, negatives: int, hs: bool, mean: bool, schedule: Schedule,
+         done: int, rng: Random) -> None:
+    pos = 0
+    while pos < len(ids):
+        alpha = np.float32(learning_rate(schedule, done + pos))
+        sen, pos = sentence(ids, pos, tab.keep, rng)
+        for i, word in enumerate(sen):
+            span = window - below(rng.next(), window)
+            ctx = [sen[j] for j in range(max(i - span, 0), min(i + span + 1, len(sen))) if j != i]
+            if not ctx:
+                continue
+            inv = np.float32(1.0 / len(ctx))
+            h = syn0[ctx].sum(axis=0, dtype=np.float32) * (inv if mean else np.float32(1))
+            grad = np.zeros(syn0.shape[1], np.float32)
+            if hs:  # node by node along the centre's path
+                for d, node in enumerate(tab.points[word, : tab.codelens[word]]):
+                    g = gradient(h @ syn1[node], 1.0 - tab.codes[word, d], alpha, tab.sig, True)
+                    grad += g * syn1[node]
+                    syn1[node] += g * h
+            if negatives:  # three outputs at a time, each scored from the rows as they were
+                targets, labels = targets_of(word, tab, negatives, rng)
+                for first in range(0, len(targets), 3):
+                    group = list(range(first, min(first + 3, len(targets))))
+                    old = syn1neg[[targets[k] for k in group]].copy()
+                    gs = [gradient(h @ old[n], labels[k], alpha, tab.sig, False) for n, k in enumerate(group)]
+                    for n, k in enumerate(group):
+                        grad += gs[n] * old[n]
+                        syn1neg[targets[k]] += gs[n] * h
+            if not mean:  # summed context: spread the error over its words (as gensim)
+                grad *= inv
+            for c in ctx:
+                syn0[c] += grad
