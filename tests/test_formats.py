@@ -4,8 +4,8 @@ import subprocess
 
 import numpy as np
 import pytest
-
 from conftest import peer_tool
+
 from w2vcli.atomic import atomic_open
 from w2vcli.errors import W2VError
 from w2vcli.formats import read_vectors, write_vectors

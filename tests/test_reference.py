@@ -7,12 +7,18 @@ import io
 
 import numpy as np
 import pytest
-
 from conftest import topic_corpus
+
 from w2vcli import kernels, reference
 from w2vcli.corpus import iter_tokens
-from w2vcli.tables import HuffmanTree, NegativeSampler, keep_probabilities, loss_tables, sigmoid_table
-from w2vcli.train import TrainConfig, _thread_seed, train
+from w2vcli.hogwild import TrainConfig, _thread_seed, train
+from w2vcli.tables import (
+    HuffmanTree,
+    NegativeSampler,
+    keep_probabilities,
+    loss_tables,
+    sigmoid_table,
+)
 from w2vcli.vocab import encode
 
 CASES = {
@@ -79,7 +85,6 @@ def test_the_kernel_follows_the_learning_rate_schedule():
     """A chunk trained at the end of the schedule (rate min_alpha = 0) changes nothing; at the
     start it does."""
     corpus = encode(iter_tokens(io.BytesIO(b"a b c d e f g h\n" * 500)), min_count=1)
-    config = TrainConfig(dim=8, epochs=1, threads=1, min_alpha=0.0, sample=0)
     moved = []
     for done_before in (0, len(corpus.ids)):
         v = len(corpus.vocab)

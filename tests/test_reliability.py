@@ -3,7 +3,6 @@ conflicts on resume, full or closed streams, signals in every phase, read-only i
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -12,7 +11,6 @@ import time
 import numpy as np
 import pytest
 
-from conftest import topic_corpus
 from w2vcli.formats import read_vectors, write_vectors
 
 EXE = os.path.join(os.path.dirname(sys.executable), "w2v")
@@ -346,7 +344,7 @@ def test_eval_batches_are_bounded_by_the_vocabulary(monkeypatch, tmp_path):
 
 
 def test_the_memory_check_counts_available_memory(monkeypatch, tmp_path, topics):
-    import w2vcli.train as train_module
+    import w2vcli.hogwild as train_module
     from w2vcli.errors import W2VError
     from w2vcli.pipeline import train
 

@@ -2,7 +2,12 @@ import numpy as np
 from numba import njit
 
 from w2vcli import kernels
-from w2vcli.tables import HuffmanTree, NegativeSampler, keep_probabilities, sigmoid_table
+from w2vcli.tables import (
+    HuffmanTree,
+    NegativeSampler,
+    keep_probabilities,
+    sigmoid_table,
+)
 
 
 def test_huffman_codes_of_a_hand_checked_tree():

@@ -2,11 +2,11 @@ import io
 
 import numpy as np
 import pytest
-
 from conftest import TOPICS, topic_corpus
+
 from w2vcli.corpus import iter_tokens
 from w2vcli.formats import read_vectors
-from w2vcli.train import CHUNK_TOKENS, Progress, TrainConfig, _Work, train
+from w2vcli.hogwild import CHUNK_TOKENS, Progress, TrainConfig, _Work, train
 from w2vcli.vectors import Vectors
 from w2vcli.vocab import encode
 
@@ -106,7 +106,7 @@ def test_a_checkpoint_of_several_threads_resumes_with_the_chunks_left(threads_af
 
 @pytest.mark.parametrize("model,negative,hs", COMBOS)
 def test_threads_merge_their_copies_of_the_hot_rows(tmp_path, monkeypatch, model, negative, hs):
-    import w2vcli.train as train_module
+    import w2vcli.hogwild as train_module
 
     monkeypatch.setattr(train_module, "HOT_NODES", 3)
     monkeypatch.setattr(train_module, "HOT_WORDS", 3)

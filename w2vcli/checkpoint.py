@@ -16,7 +16,7 @@ import numpy as np
 
 from .atomic import atomic_open
 from .errors import W2VError
-from .train import State, TrainConfig
+from .hogwild import State, TrainConfig
 from .vocab import Vocab
 
 VERSION = 3  # 3: the loss of each epoch, the saving interval; 2: positions are chunks not yet taken

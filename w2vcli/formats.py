@@ -222,7 +222,11 @@ class VectorReader:
     def fill(self, out: np.ndarray, words: list, decode=None) -> int:
         """Parse rows into out (n x dim float32) until it is full or the file ends; append their
         words (bytes, or ``decode(bytes)``) to words. Returns the rows filled."""
-        from .rowscan import NEEDS_PYTHON, scan_binary_rows, scan_text_rows  # Numba: only when parsing
+        from .rowscan import (  # Numba: only when parsing
+            NEEDS_PYTHON,
+            scan_binary_rows,
+            scan_text_rows,
+        )
 
         filled, first = 0, len(words)
         while filled < len(out):

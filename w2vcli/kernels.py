@@ -5,7 +5,7 @@ matrices Hogwild-style (no locks).
 
 A kernel trains on one slice of the id stream and returns how many tokens it read.
 Ids index the vocabulary; id 0 is ``</s>`` and ends a sentence. Rows may be wider than the
-vectors (train.padded_rows): the kernels run over the whole row, whose padding stays zero.
+vectors (hogwild.padded_rows): the kernels run over the whole row, whose padding stays zero.
 
 What a kernel reads comes in a few typed records (Numba compiles named tuples of arrays and
 scalars like plain arguments): ``Weights`` (the matrices it trains), ``Tables`` (built once
@@ -61,7 +61,7 @@ class Schedule(NamedTuple):
 class ThreadState(NamedTuple):
     rng: np.ndarray  # uint64 [1]: the thread's random state, kept between calls
     loss: np.ndarray  # float64 [2]: summed loss, training pairs (the caller reads and resets it)
-    own: np.ndarray  # int64 [2, 3]: the hot rows it keeps copies of (train.hot_rows)
+    own: np.ndarray  # int64 [2, 3]: the hot rows it keeps copies of (hogwild.hot_rows)
     seen_nodes: np.ndarray  # the hot rows as last merged
     seen_words: np.ndarray
 
@@ -76,7 +76,7 @@ _learning_rate = njit(inline="always")(learning_rate)
 
 MAX_SENTENCE = 1000  # as word2vec.c: sentences (and newline-free corpora) are cut every 1000 kept words
 EXP_SCALE = EXP_TABLE_SIZE // MAX_EXP // 2  # as word2vec.c, integer division: 83
-SHARE_EVERY = 1000  # kept words between merges of a thread's copies of the hot rows (train.hot_rows)
+SHARE_EVERY = 1000  # kept words between merges of a thread's copies of the hot rows (hogwild.hot_rows)
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)  # splitmix64 constants (Steele, Lea, Flood 2014)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -281,7 +281,7 @@ def _draw_targets(word, targets, labels, hot, prob, alias, negative, state):
 @njit(**_INLINE)
 def _own(p, first, count, copies):
     """The row a thread uses for row p: its own copy if p is one of the hot rows it keeps
-    (rows first .. first + count - 1, copies from row `copies` on; see train.hot_rows)."""
+    (rows first .. first + count - 1, copies from row `copies` on; see hogwild.hot_rows)."""
     k = p - first
     return copies + k if 0 <= k < count else p
 

@@ -2,7 +2,7 @@
 ``w2v train`` both run.
 
 corpus (paths, globs, stdin or sentences) -> tokens (corpus.py, or tokenize.py for raw
-text) -> vocabulary and int32 ids (vocab.py) -> Hogwild threads over the kernels (train.py)
+text) -> vocabulary and int32 ids (vocab.py) -> Hogwild threads over the kernels (hogwild.py)
 -> vectors, written atomically (formats.py) or returned as ``Vectors``.
 
 Every check that can fail does so before the corpus is read: options, outputs that are
@@ -20,7 +20,7 @@ from .atomic import check_writable, refuse_same_files
 from .corpus import corpus_paths, iter_tokens, read_corpus, sentence_blocks
 from .errors import UsageError, W2VError
 from .formats import read_vectors, write_vectors
-from .train import Progress, State, TrainConfig
+from .hogwild import Progress, State, TrainConfig
 from .vectors import Vectors
 from .vocab import Vocab, encode
 from .words import decode_word, encode_word
@@ -166,7 +166,7 @@ def train(corpus, output: str | None = None, *, format: str = "auto", output_con
         checkpoints.save(checkpoint_path, config, vocab, corpus_tokens, state, every)
         say(f"checkpoint: {state.done:,} words done, saved to {checkpoint_path}")
 
-    from .train import train as run
+    from .hogwild import train as run
 
     model, final = run(encoded, config, on_progress=on_progress, progress_every=progress_every, init=initial,
                        on_checkpoint=save_checkpoint if checkpointing else None,

@@ -1,4 +1,6 @@
-"""Training: wires vocabulary, tables and kernels, runs Hogwild threads, schedules the learning rate."""
+"""Hogwild training: wires vocabulary, tables and kernels, runs one thread per core over them
+without locks (as word2vec.c), schedules the learning rate, reports progress and the loss, stops
+on a signal or a diverging loss, and resumes from a checkpoint."""
 
 import contextlib
 import math
@@ -16,7 +18,13 @@ from . import kernels
 from .errors import UsageError, W2VError
 from .idstore import release
 from .resources import available_memory, gib
-from .tables import HuffmanTree, NegativeSampler, keep_probabilities, loss_tables, sigmoid_table
+from .tables import (
+    HuffmanTree,
+    NegativeSampler,
+    keep_probabilities,
+    loss_tables,
+    sigmoid_table,
+)
 from .vectors import first_index
 from .vocab import MAX_VOCAB, EncodedCorpus
 
@@ -257,7 +265,7 @@ def train(
         with lock:
             so_far, pairs = done[0], losses.copy()
         alpha = kernels.learning_rate(schedule, so_far)
-        begun = [s / n for s, n in pairs if n > 0]
+        begun = [float(s / n) for s, n in pairs if n > 0]
         return Progress(so_far, total, alpha, time.perf_counter() - started, resume.done if resume else 0, begun,
                         int(pairs[:, 1].sum()))
 
