@@ -44,15 +44,17 @@ def reference_run(corpus, config):
                          keep_probabilities(vocab.counts, config.sample), sigmoid_table(), *loss_tables())
     schedule = kernels.Schedule(config.start_alpha, config.end_alpha, float(config.epochs * len(ids)))
     rng = reference.Random(_thread_seed(config.seed, 0))
+    losses = []
     for epoch in range(config.epochs):
         done = epoch * len(ids)
         if config.model == "cbow":
-            reference.cbow(ids, syn0, syn1neg, syn1, tab, config.window, config.negative, config.hs, config.cbow_mean,
-                           schedule, done, rng)
+            loss, pairs = reference.cbow(ids, syn0, syn1neg, syn1, tab, config.window, config.negative, config.hs,
+                                         config.cbow_mean, schedule, done, rng)
         else:
-            reference.skipgram(ids, syn0, syn1neg, syn1, tab, config.window, config.negative, config.hs, schedule,
-                               done, rng)
-    return syn0, syn1neg
+            loss, pairs = reference.skipgram(ids, syn0, syn1neg, syn1, tab, config.window, config.negative, config.hs,
+                                             schedule, done, rng)
+        losses.append(loss / pairs)
+    return syn0, syn1neg, losses
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -60,8 +62,8 @@ def test_the_kernels_train_what_the_reference_trains(tmp_path, case):
     with open(topic_corpus(tmp_path / "c.txt", sentences=150, length=10), "rb") as f:
         corpus = encode(iter_tokens(f), min_count=1)
     config = TrainConfig(dim=8, epochs=2, threads=1, window=3, sample=0.02, seed=4, alpha=0.1, **CASES[case])
-    model, _ = train(corpus, config)
-    syn0, syn1neg = reference_run(corpus, config)
+    model, progress = train(corpus, config)
+    syn0, syn1neg, losses = reference_run(corpus, config)
     assert np.abs(syn0).max() > 0.05  # it trained
     # The kernels add up dot products in another order (vectorised), so a product near a step of
     # the sigmoid table now and then takes the next step: differences up to ~6e-4 here. A feature
@@ -69,6 +71,9 @@ def test_the_kernels_train_what_the_reference_trains(tmp_path, case):
     np.testing.assert_allclose(model.vectors, syn0, atol=2e-3)
     if config.negative:
         np.testing.assert_allclose(model.context, syn1neg, atol=2e-3)
+    # the loss the kernels add up is the reference's, computed in NumPy, epoch by epoch
+    np.testing.assert_allclose(progress.epoch_losses, losses, rtol=1e-3)
+    assert losses[-1] < losses[0]
 
 
 def test_subsampling_drops_frequent_words_in_the_kernel():

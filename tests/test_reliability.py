@@ -104,7 +104,7 @@ def checkpoint_of(tmp_path, corpus, **options):
         if ckpt.exists():
             raise KeyboardInterrupt
 
-    opts = dict(dim=8, min_count=1, threads=2, epochs=3000, seed=3)
+    opts = dict(dim=8, min_count=1, threads=2, epochs=300, seed=3)
     opts.update(options)
     with pytest.raises(KeyboardInterrupt):
         train(str(corpus), str(tmp_path / "v.bin"), checkpoint=str(ckpt), checkpoint_every=0.0005,
@@ -133,10 +133,12 @@ def test_resume_refuses_options_that_disagree_and_takes_another_thread_count(tmp
     assert ckpt.exists()
     # the same values as the checkpoint's are fine, and so is another number of threads; the
     # saving interval goes on from the checkpoint
-    r = w2v("train", topics, "-o", out, "--resume", ckpt, "--dim", 8, "--threads", 1)
+    r = w2v("train", topics, "-o", out, "--resume", ckpt, "--dim", 8, "--threads", 1, "--loss-log", tmp_path / "l.tsv")
     assert r.exit_code == 0, r.stderr
     assert "checkpoint:" in r.stderr  # still saving every 0.0005 minutes
     assert read_vectors(str(out))[1].shape[1] == 8 and not ckpt.exists()
+    epochs = [int(line.split("\t")[0]) for line in (tmp_path / "l.tsv").read_text().splitlines()[1:]]
+    assert epochs == list(range(1, 301))  # those ended before the checkpoint too
 
 
 def test_output_context_from_a_hierarchical_softmax_checkpoint_fails_before_training(tmp_path, topics, w2v):

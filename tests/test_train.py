@@ -216,3 +216,17 @@ def test_init_continues_from_earlier_vectors(tmp_path, topics, w2v):
 def test_after_a_resume_the_rate_and_eta_count_this_run_only():
     p = Progress(done=300, total=400, alpha=0.01, seconds=2.0, resumed_at=100)
     assert p.words_per_sec == 100 and p.eta == 1.0 and p.fraction == 0.75
+
+
+def test_the_loss_log_has_a_line_per_epoch_and_the_loss_falls(tmp_path, topics, w2v):
+    r = w2v("train", topics, "-o", tmp_path / "v.bin", "--dim", 16, "--min-count", 1, "--threads", 1,
+            "--loss-log", tmp_path / "loss.tsv")
+    assert r.exit_code == 0, r.stderr
+    head, *rows = (tmp_path / "loss.tsv").read_text().splitlines()
+    assert head == "epoch\twords\tloss\talpha\tseconds"
+    rows = [line.split("\t") for line in rows]
+    assert [int(row[0]) for row in rows] == [1, 2, 3, 4, 5]
+    assert [int(row[1]) for row in rows] == [39_000 * k for k in range(1, 6)]  # words done as each ended
+    losses = [float(row[2]) for row in rows]
+    assert losses == sorted(losses, reverse=True) and losses[-1] < 0.8 * losses[0]
+    assert "loss per epoch " + " ".join(f"{x:.4f}" for x in losses) in r.stderr

@@ -105,6 +105,8 @@ class Progress:
     resumed_at: int = 0  # tokens a checkpoint had done before this run
     epoch_losses: list[float] = field(default_factory=list)  # mean loss per training pair, each epoch begun
     pairs: int = 0  # training pairs so far: (context, centre) for skip-gram, centre words for CBOW
+    finished: list[tuple[int, int, float, float, float]] = field(default_factory=list)
+    # each epoch trained to its end: (epoch from 1, words done then, its mean loss, alpha, seconds)
 
     @property
     def fraction(self) -> float:
@@ -167,7 +169,13 @@ class State:
     positions: np.ndarray  # int64 [parts, 2]: per part of the corpus, its chunks not yet taken (see _Work)
     rngs: np.ndarray  # uint64 [threads]: per thread, its random state there
     done: int  # tokens trained so far, all threads
-    losses: np.ndarray  # float64 [epochs, 2]: per epoch, summed loss and training pairs so far
+    epochs: np.ndarray  # float64 [epochs, EPOCH_FIELDS], see EPOCH_FIELDS
+    seconds: float = 0.0  # of training before this state, all runs
+
+
+# per epoch: summed loss, training pairs, tokens trained; when it ended: tokens done (all epochs),
+# learning rate, seconds of training (NaN until it ends)
+EPOCH_FIELDS = 6
 
 
 def train(
@@ -200,7 +208,8 @@ def train(
         syn0 = padded_rows(v, dim, resume.syn0)
         syn1neg = padded_rows(word_rows + extra_words, dim, resume.syn1neg)
         syn1 = padded_rows(node_rows + extra_nodes, dim, resume.syn1)
-        chunks_left, done, losses = resume.positions.copy(), [resume.done], resume.losses.copy()
+        chunks_left, done, epochs = resume.positions.copy(), [resume.done], resume.epochs.copy()
+        seconds_before = resume.seconds
         rngs = np.array([resume.rngs[t] if t < len(resume.rngs) else _thread_seed(config.seed + resume.done, t)
                          for t in range(threads)], dtype=np.uint64)
     else:
@@ -213,7 +222,9 @@ def train(
         chunks_left = None
         rngs = np.array([_thread_seed(config.seed, t) for t in range(threads)], dtype=np.uint64)
         done = [0]
-        losses = np.zeros((config.epochs, 2), np.float64)
+        epochs = np.zeros((config.epochs, EPOCH_FIELDS), np.float64)
+        epochs[:, 3:] = np.nan
+        seconds_before = 0.0
     tree = HuffmanTree.from_counts(vocab.counts) if config.hs else HuffmanTree.from_counts(vocab.counts[:1])
     sampler = NegativeSampler.from_counts(vocab.counts)
     weights = kernels.Weights(syn0, syn1neg, syn1)
@@ -251,7 +262,9 @@ def train(
                 release(ids, start, end)
                 with lock:
                     done[0] += n
-                    losses[epoch] += me.loss
+                    epochs[epoch, :3] += (me.loss[0], me.loss[1], n)
+                    if epochs[epoch, 2] == len(ids):  # its last chunk
+                        epochs[epoch, 3:] = (done[0], kernels.learning_rate(schedule, done[0]), elapsed())
                 if not math.isfinite(me.loss[0]) or me.loss[0] > runaway * max(me.loss[1], 1):
                     mean = me.loss[0] / max(me.loss[1], 1)
                     raise Diverged(config.start_alpha, done[0] / total, f"the loss became {mean:.3g} per pair")
@@ -261,17 +274,22 @@ def train(
         finally:
             parking.leave()
 
+    def elapsed() -> float:
+        return seconds_before + time.perf_counter() - started
+
     def snapshot() -> Progress:
         with lock:
-            so_far, pairs = done[0], losses.copy()
+            so_far, table = done[0], epochs.copy()
         alpha = kernels.learning_rate(schedule, so_far)
-        begun = [float(s / n) for s, n in pairs if n > 0]
+        begun = [float(s / n) for s, n in table[:, :2] if n > 0]
+        finished = [(e + 1, int(row[3]), float(row[0] / max(row[1], 1)), float(row[4]), float(row[5]))
+                     for e, row in enumerate(table) if not np.isnan(row[3])]
         return Progress(so_far, total, alpha, time.perf_counter() - started, resume.done if resume else 0, begun,
-                        int(pairs[:, 1].sum()))
+                        int(table[:, 1].sum()), finished)
 
     def state() -> State:
         return State(syn0[:, :dim].copy(), syn1neg[:word_rows, :dim].copy(), syn1[:node_rows, :dim].copy(),
-                     work.left.copy(), rngs.copy(), done[0], losses.copy())
+                     work.left.copy(), rngs.copy(), done[0], epochs.copy(), elapsed())
 
     # Load the machine code from Numba's cache (0.01 s) or compile it (the first run: ~8 s)
     # before the clock starts: start-up, as tokenising is, not training time or words/s.

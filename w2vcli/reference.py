@@ -10,7 +10,8 @@ slower. Where w2v's algorithm differs from word2vec.c's, the difference is writt
 - CBOW with negative sampling scores its outputs three at a time from the old rows.
 
 Random numbers come from the same splitmix64 stream, drawn in the same order, so the
-reference and the kernels train the same pairs with the same learning rates.
+reference and the kernels train the same pairs with the same learning rates. Each loop returns
+its loss, -log P(label) summed over every prediction, and its training pairs.
 """
 
 import numpy as np
@@ -75,6 +76,14 @@ def gradient(f: float, label: float, alpha, sig, hs: bool):
     return np.float32((label - sig[int((f + MAX_EXP) * EXP_SCALE)]) * alpha)
 
 
+def nll(f: float, label: float, tab) -> float:
+    """-log P(label | f): from the loss tables inside +-MAX_EXP, exactly beyond."""
+    if -MAX_EXP < f < MAX_EXP:
+        i = int((f + MAX_EXP) * EXP_SCALE)
+        return float(tab.loss_one[i] if label > 0.5 else tab.loss_zero[i])
+    return float(np.logaddexp(0, -f) if label > 0.5 else np.logaddexp(0, f))
+
+
 def targets_of(word: int, tab, count: int, rng: Random) -> tuple[list[int], list[float]]:
     """The centre (label 1) and `count` negatives (label 0; a draw of the centre is dropped)."""
     targets, labels = [word], [1.0]
@@ -87,7 +96,8 @@ def targets_of(word: int, tab, count: int, rng: Random) -> tuple[list[int], list
 
 
 def skipgram(ids, syn0, syn1neg, syn1, tab, window: int, negatives: int, hs: bool, schedule: Schedule,
-             done: int, rng: Random) -> None:
+             done: int, rng: Random) -> tuple[float, int]:
+    loss, pairs = 0.0, 0
     pos = 0
     while pos < len(ids):
         alpha = np.float32(learning_rate(schedule, done + pos))
@@ -97,6 +107,7 @@ def skipgram(ids, syn0, syn1neg, syn1, tab, window: int, negatives: int, hs: boo
             ctx = [sen[j] for j in range(max(i - span, 0), min(i + span + 1, len(sen))) if j != i]
             if not ctx:
                 continue
+            pairs += len(ctx)
             gin = np.zeros((len(ctx), syn0.shape[1]), np.float32)
             if hs:  # two context rows at a time along the centre's path
                 path = tab.points[word, : tab.codelens[word]]
@@ -105,23 +116,29 @@ def skipgram(ids, syn0, syn1neg, syn1, tab, window: int, negatives: int, hs: boo
                     for d, node in enumerate(path):
                         o = syn1[node].copy()
                         for j in rows:
-                            g = gradient(syn0[ctx[j]] @ o, 1.0 - tab.codes[word, d], alpha, tab.sig, True)
+                            f, label = syn0[ctx[j]] @ o, 1.0 - tab.codes[word, d]
+                            loss += nll(f, label, tab)
+                            g = gradient(f, label, alpha, tab.sig, True)
                             gin[j] += g * o
                             syn1[node] += g * syn0[ctx[j]]
             if negatives:  # one draw of negatives for the window, one block from the old rows
                 targets, labels = targets_of(word, tab, negatives, rng)
                 h, o = syn0[ctx], syn1neg[targets]
-                g = np.array([[gradient(h[j] @ o[k], labels[k], alpha, tab.sig, False) for k in range(len(targets))]
+                f = h @ o.T
+                loss += sum(nll(f[j, k], labels[k], tab) for j in range(len(ctx)) for k in range(len(targets)))
+                g = np.array([[gradient(f[j, k], labels[k], alpha, tab.sig, False) for k in range(len(targets))]
                               for j in range(len(ctx))], np.float32)
                 gin += g @ o
                 for k, t in enumerate(targets):  # a target drawn twice gets both updates
                     syn1neg[t] += g[:, k] @ h
             for j, c in enumerate(ctx):
                 syn0[c] += gin[j]
+    return loss, pairs
 
 
 def cbow(ids, syn0, syn1neg, syn1, tab, window: int, negatives: int, hs: bool, mean: bool, schedule: Schedule,
-         done: int, rng: Random) -> None:
+         done: int, rng: Random) -> tuple[float, int]:
+    loss, pairs = 0.0, 0
     pos = 0
     while pos < len(ids):
         alpha = np.float32(learning_rate(schedule, done + pos))
@@ -131,12 +148,15 @@ def cbow(ids, syn0, syn1neg, syn1, tab, window: int, negatives: int, hs: bool, m
             ctx = [sen[j] for j in range(max(i - span, 0), min(i + span + 1, len(sen))) if j != i]
             if not ctx:
                 continue
+            pairs += 1
             inv = np.float32(1.0 / len(ctx))
             h = syn0[ctx].sum(axis=0, dtype=np.float32) * (inv if mean else np.float32(1))
             grad = np.zeros(syn0.shape[1], np.float32)
             if hs:  # node by node along the centre's path
                 for d, node in enumerate(tab.points[word, : tab.codelens[word]]):
-                    g = gradient(h @ syn1[node], 1.0 - tab.codes[word, d], alpha, tab.sig, True)
+                    f, label = h @ syn1[node], 1.0 - tab.codes[word, d]
+                    loss += nll(f, label, tab)
+                    g = gradient(f, label, alpha, tab.sig, True)
                     grad += g * syn1[node]
                     syn1[node] += g * h
             if negatives:  # three outputs at a time, each scored from the rows as they were
@@ -144,7 +164,9 @@ def cbow(ids, syn0, syn1neg, syn1, tab, window: int, negatives: int, hs: bool, m
                 for first in range(0, len(targets), 3):
                     group = list(range(first, min(first + 3, len(targets))))
                     old = syn1neg[[targets[k] for k in group]].copy()
-                    gs = [gradient(h @ old[n], labels[k], alpha, tab.sig, False) for n, k in enumerate(group)]
+                    fs = [h @ old[n] for n in range(len(group))]
+                    loss += sum(nll(fs[n], labels[k], tab) for n, k in enumerate(group))
+                    gs = [gradient(fs[n], labels[k], alpha, tab.sig, False) for n, k in enumerate(group)]
                     for n, k in enumerate(group):
                         grad += gs[n] * old[n]
                         syn1neg[targets[k]] += gs[n] * h
@@ -152,3 +174,4 @@ def cbow(ids, syn0, syn1neg, syn1, tab, window: int, negatives: int, hs: bool, m
                 grad *= inv
             for c in ctx:
                 syn0[c] += grad
+    return loss, pairs

@@ -6,7 +6,7 @@ import click
 from click.core import ParameterSource
 
 from ..atomic import check_writable, refuse_same_files
-from ..corpus import corpus_paths, read_corpus
+from ..corpus import corpus_paths, read_corpus, reporting
 from ..vocab import MAX_VOCAB, encode
 from .common import Command, _say, out_bytes, say, stderr_is_terminal, write_stderr
 
@@ -89,12 +89,14 @@ TRAINING_OPTIONS = ["model", "dim", "window", "negative", "hs", "sample", "epoch
                    "--threads may differ).")
 @click.option("--init", "init_path", type=click.Path(dir_okay=False),
               help="Continue from these vectors: known words start from them, new words at random.")
+@click.option("--loss-log", type=click.Path(dir_okay=False),
+              help="Also write a TSV line per epoch: epoch, words, mean loss, alpha, seconds.")
 @click.option("--classes", type=click.IntRange(1), default=None,
               help="Write K k-means word classes ('word class' lines) to --output instead of vectors (word2vec.c -classes).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
 @click.pass_context
 def train_cmd(ctx, corpus, output, fmt, save_vocab, read_vocab, output_context, checkpoint_every, checkpoint_path,
-              resume_path, init_path, classes, quiet, **options):
+              resume_path, init_path, loss_log, classes, quiet, **options):
     """Learn word vectors from CORPUS: one or more text files (.gz/.bz2/.xz too) or glob
     patterns, read in order, or - for stdin.
 
@@ -126,7 +128,8 @@ def train_cmd(ctx, corpus, output, fmt, save_vocab, read_vocab, output_context, 
 
     train(list(corpus), output, format=fmt, output_context=output_context, save_vocab=save_vocab,
           read_vocab=read_vocab, init=init_path, resume=resume_path, checkpoint=checkpoint_path,
-          checkpoint_every=checkpoint_every, classes=classes, on_progress=bar, on_message=message, **given)
+          checkpoint_every=checkpoint_every, classes=classes, loss_log=loss_log, on_progress=bar, on_message=message,
+          **given)
 
 
 @click.command("vocab", cls=Command)
@@ -149,7 +152,8 @@ def vocab_cmd(corpus, min_count, max_vocab, output, quiet):
     if output != "-":
         refuse_same_files({"-o": output}, {f"CORPUS {p}": p for p in paths})
         check_writable(output)
-    encoded = encode(read_corpus(paths), min_count=min_count, max_vocab=max_vocab)
+    encoded = encode(reporting(read_corpus(paths), lambda line: _say(quiet, line)), min_count=min_count,
+                     max_vocab=max_vocab)
     vocab = encoded.vocab
     if output == "-":  # the vocabulary file's format: the words' raw bytes
         out_bytes(b"".join(b"%s %d\n" % (word, count) for word, count in zip(vocab.words, vocab.counts.tolist())))
