@@ -11,6 +11,9 @@ from w2vcli.vectors import Vectors
 from w2vcli.vocab import encode
 
 COMBOS = [("skipgram", 5, False), ("skipgram", 0, True), ("cbow", 5, False), ("cbow", 0, True)]
+VARIANTS = [dict(model="cbow", negative=5, hs=False, position_weights=True),
+            dict(model="cbow", negative=0, hs=True, corrected_cbow=True, position_weights=True),
+            dict(model="skipgram", negative=5, hs=True, exact_skipgram=True)]
 
 
 def train_topics(path, model, negative, hs, **kw):
@@ -230,3 +233,17 @@ def test_the_loss_log_has_a_line_per_epoch_and_the_loss_falls(tmp_path, topics, 
     losses = [float(row[2]) for row in rows]
     assert losses == sorted(losses, reverse=True) and losses[-1] < 0.8 * losses[0]
     assert "loss per epoch " + " ".join(f"{x:.4f}" for x in losses) in r.stderr
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=["pdw", "corrected-pdw-hs", "exact"])
+def test_the_variants_learn_which_words_co_occur_on_two_threads(tmp_path, variant):
+    """Corrected CBOW, position weights (each thread trains its own copy, merged) and exact skip-gram."""
+    with open(topic_corpus(tmp_path / "c.txt", sentences=6000), "rb") as f:
+        corpus = encode(iter_tokens(f), min_count=1)
+    result, progress = train(corpus, TrainConfig(dim=20, sample=0, epochs=3, threads=2, **variant))
+    assert progress.done == 3 * len(corpus.ids)
+    vectors = Vectors([w.decode() for w in result.words], result.vectors)
+    for word in ("rain", "bank", "cat"):
+        assert all(topic_of(n) == topic_of(word) for n, _ in vectors.nearest(word, 4)), word
+    if variant.get("position_weights"):
+        assert result.positions.shape == (10, 20) and np.abs(result.positions - 1).max() > 0.01

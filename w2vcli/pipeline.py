@@ -19,7 +19,7 @@ import numpy as np
 from .atomic import atomic_open, check_writable, refuse_same_files
 from .corpus import corpus_paths, iter_tokens, read_corpus, reporting, sentence_blocks
 from .errors import UsageError, W2VError
-from .formats import read_vectors, write_vectors
+from .formats import VectorWriter, read_vectors, write_vectors
 from .hogwild import Progress, State, TrainConfig
 from .vectors import Vectors
 from .vocab import Vocab, encode
@@ -158,7 +158,11 @@ def train(corpus, output: str | None = None, *, format: str = "auto", output_con
     if save_vocab:
         vocab.save(save_vocab)
     objective = "+".join(x for x, on in (("NS", config.negative > 0), ("HS", config.hs)) if on)
-    say(f"training {config.model}+{objective}, {config.dim} dims, {config.epochs} epochs, {config.threads} threads")
+    variant = "".join(f", {name}" for name, on in (("corrected", config.corrected_cbow),
+                                                   ("position weights", config.position_weights),
+                                                   ("exact", config.exact_skipgram)) if on)
+    say(f"training {config.model}+{objective}{variant}, {config.dim} dims, {config.epochs} epochs, "
+        f"{config.threads} threads, alpha {config.start_alpha:g}")
     if initial is not None:
         known = len(set(initial[0]) & set(vocab.words))
         say(f"starting {known:,} of {len(vocab):,} words from {init if isinstance(init, str) else 'init'}, "
@@ -181,7 +185,7 @@ def train(corpus, output: str | None = None, *, format: str = "auto", output_con
     elif output:
         write_vectors(output, model.words, model.vectors, binary_output(output, format))
     if output_context:
-        write_vectors(output_context, model.words, model.context, binary_output(output_context, format))
+        write_context(output_context, model, binary_output(output_context, format))
     if loss_log:
         with atomic_open(loss_log) as f:
             f.write(b"epoch\twords\tloss\talpha\tseconds\n")
@@ -199,6 +203,23 @@ def train(corpus, output: str | None = None, *, format: str = "auto", output_con
         vectors.context = Vectors(words, model.context)
     vectors.progress = final
     return vectors
+
+
+def position_names(window: int) -> list[bytes]:
+    """The rows of CBOW's position vectors in an --output-context file: <pos-W> .. <pos-1>, <pos+1> .. <pos+W>."""
+    return [b"<pos%+d>" % p for p in [*range(-window, 0), *range(1, window + 1)]]
+
+
+def write_context(path: str, model, binary: bool) -> None:
+    """The output vectors of negative sampling, one row per word, then CBOW's position vectors
+    (where trained) as rows named by position_names."""
+    rows, dim = model.context.shape
+    places = model.positions if model.positions is not None else np.empty((0, dim), np.float32)
+    with VectorWriter(path, rows + len(places), dim, binary) as writer:
+        for start in range(0, rows, 65536):
+            writer.write(model.words[start : start + 65536], model.context[start : start + 65536])
+        if len(places):
+            writer.write(position_names(len(places) // 2), places)
 
 
 def _tokenizer(tokenize):

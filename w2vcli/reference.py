@@ -9,6 +9,11 @@ slower. Where w2v's algorithm differs from word2vec.c's, the difference is writt
   both seeing each node as it was before them;
 - CBOW with negative sampling scores its outputs three at a time from the old rows.
 
+And the options word2vec.c does not have: skip-gram's ``exact`` mode is word2vec.c's own loop
+(each pair draws its negatives and updates its rows at once); CBOW's ``corrected`` gradient
+(each context row gets 1/C of the mean's gradient) and its ``positions`` (a learned vector per
+place in the window weighting the context rows, trained with its exact gradient).
+
 Random numbers come from the same splitmix64 stream, drawn in the same order, so the
 reference and the kernels train the same pairs with the same learning rates. Each loop returns
 its loss, -log P(label) summed over every prediction, and its training pairs.
@@ -96,7 +101,7 @@ def targets_of(word: int, tab, count: int, rng: Random) -> tuple[list[int], list
 
 
 def skipgram(ids, syn0, syn1neg, syn1, tab, window: int, negatives: int, hs: bool, schedule: Schedule,
-             done: int, rng: Random) -> tuple[float, int]:
+             done: int, rng: Random, exact: bool = False) -> tuple[float, int]:
     loss, pairs = 0.0, 0
     pos = 0
     while pos < len(ids):
@@ -109,6 +114,25 @@ def skipgram(ids, syn0, syn1neg, syn1, tab, window: int, negatives: int, hs: boo
                 continue
             pairs += len(ctx)
             gin = np.zeros((len(ctx), syn0.shape[1]), np.float32)
+            if exact:  # word2vec.c: pair by pair, each with its own negatives, each updated at once
+                for j, c in enumerate(ctx):
+                    if hs:
+                        for d, node in enumerate(tab.points[word, : tab.codelens[word]]):
+                            f, label = syn0[c] @ syn1[node], 1.0 - tab.codes[word, d]
+                            loss += nll(f, label, tab)
+                            g = gradient(f, label, alpha, tab.sig, True)
+                            gin[j] += g * syn1[node]
+                            syn1[node] += g * syn0[c]
+                    if negatives:
+                        targets, labels = targets_of(word, tab, negatives, rng)
+                        for t, label in zip(targets, labels):
+                            f = syn0[c] @ syn1neg[t]
+                            loss += nll(f, label, tab)
+                            g = gradient(f, label, alpha, tab.sig, False)
+                            gin[j] += g * syn1neg[t]
+                            syn1neg[t] += g * syn0[c]
+                    syn0[c] += gin[j]
+                continue
             if hs:  # two context rows at a time along the centre's path
                 path = tab.points[word, : tab.codelens[word]]
                 for first in range(0, len(ctx), 2):
@@ -137,7 +161,8 @@ def skipgram(ids, syn0, syn1neg, syn1, tab, window: int, negatives: int, hs: boo
 
 
 def cbow(ids, syn0, syn1neg, syn1, tab, window: int, negatives: int, hs: bool, mean: bool, schedule: Schedule,
-         done: int, rng: Random) -> tuple[float, int]:
+         done: int, rng: Random, corrected: bool = False, places=None) -> tuple[float, int]:
+    """CBOW; ``places`` (2 x window rows: -window .. -1, 1 .. window) turns position weights on."""
     loss, pairs = 0.0, 0
     pos = 0
     while pos < len(ids):
@@ -145,12 +170,15 @@ def cbow(ids, syn0, syn1neg, syn1, tab, window: int, negatives: int, hs: bool, m
         sen, pos = sentence(ids, pos, tab.keep, rng)
         for i, word in enumerate(sen):
             span = window - below(rng.next(), window)
-            ctx = [sen[j] for j in range(max(i - span, 0), min(i + span + 1, len(sen))) if j != i]
+            near = [j for j in range(max(i - span, 0), min(i + span + 1, len(sen))) if j != i]
+            ctx = [sen[j] for j in near]
+            where = [j - i + window - (j > i) for j in near]  # each context word's row of places
             if not ctx:
                 continue
             pairs += 1
             inv = np.float32(1.0 / len(ctx))
-            h = syn0[ctx].sum(axis=0, dtype=np.float32) * (inv if mean else np.float32(1))
+            rows = syn0[ctx] * places[where] if places is not None else syn0[ctx]
+            h = rows.sum(axis=0, dtype=np.float32) * (inv if mean else np.float32(1))
             grad = np.zeros(syn0.shape[1], np.float32)
             if hs:  # node by node along the centre's path
                 for d, node in enumerate(tab.points[word, : tab.codelens[word]]):
@@ -170,8 +198,13 @@ def cbow(ids, syn0, syn1neg, syn1, tab, window: int, negatives: int, hs: bool, m
                     for n, k in enumerate(group):
                         grad += gs[n] * old[n]
                         syn1neg[targets[k]] += gs[n] * h
-            if not mean:  # summed context: spread the error over its words (as gensim)
+            if corrected or not mean:  # the gradient of a mean; a sum spreads the error (as gensim)
                 grad *= inv
-            for c in ctx:
-                syn0[c] += grad
+            for c, p in zip(ctx, where):  # one after the other: a word twice in the window sees its first update
+                if places is None:
+                    syn0[c] += grad
+                    continue
+                u, d = syn0[c].copy(), places[p].copy()
+                syn0[c] += d * grad
+                places[p] += u * grad * (np.float32(1) if corrected else inv)  # its exact gradient: 1/C
     return loss, pairs

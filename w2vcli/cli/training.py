@@ -76,6 +76,16 @@ TRAINING_OPTIONS = ["model", "dim", "window", "negative", "hs", "sample", "epoch
                    "(word2vec.c's ReduceVocab; checked after each 16 MiB block); the count forgotten is reported.")
 @click.option("--seed", type=int, default=1, show_default=True, help="Random seed; with --threads 1 the output is identical on every run.")
 @click.option("--cbow-mean/--cbow-sum", default=True, show_default=True, help="CBOW: average or sum the context vectors.")
+@click.option("--corrected-cbow", is_flag=True,
+              help="CBOW: give each context vector the gradient of the mean, 1/C of the whole "
+                   "(Irsoy et al. 2021); its own default --alpha.")
+@click.option("--position-weights", is_flag=True,
+              help="CBOW: weight each context vector by a learned vector for its position in the window "
+                   "(Mikolov et al. 2018); its own default --alpha.")
+@click.option("--ns-exponent", type=float, default=0.75, show_default=True,
+              help="Negatives are drawn from word counts to this power (word2vec.c: 0.75).")
+@click.option("--exact-skipgram", is_flag=True,
+              help="Skip-gram: word2vec.c's own loop, negatives drawn for each pair (slower) instead of per window.")
 @click.option("--save-vocab", type=click.Path(dir_okay=False), help="Also write the vocabulary ('word count' lines).")
 @click.option("--read-vocab", type=click.Path(dir_okay=False), help="Use this vocabulary instead of counting the corpus.")
 @click.option("--output-context", type=click.Path(dir_okay=False),
