@@ -4,12 +4,28 @@ import numpy as np
 import pytest
 
 from w2vcli import kernels
-from w2vcli.tables import EXP_TABLE_SIZE, MAX_EXP, sigmoid_table
+from w2vcli.tables import EXP_TABLE_SIZE, MAX_EXP, loss_tables, sigmoid_table
+
+
+def tables():
+    """The sigmoid and loss tables in a kernels.Tables (the rest unused here)."""
+    none = np.zeros(1, np.int32)
+    return kernels.Tables(np.ones(1, np.float32), none, none.reshape(1, 1), none.astype(np.uint8).reshape(1, 1),
+                          none, np.ones(1, np.float32), sigmoid_table(), *loss_tables())
+
+
+def reference_loss(f, labels):
+    """-log P(label | f), from the tables inside +-MAX_EXP as the kernels, exactly beyond."""
+    one, zero = loss_tables()
+    index = ((f + MAX_EXP) * (EXP_TABLE_SIZE // MAX_EXP // 2)).astype(int).clip(0, EXP_TABLE_SIZE - 1)
+    table = np.where(labels[None, :] > 0.5, one[index], zero[index])
+    exact = np.where(labels[None, :] > 0.5, np.logaddexp(0, -f), np.logaddexp(0, f))
+    return np.where(np.abs(f) < MAX_EXP, table, exact).sum()
 
 
 def reference_block(syn0, ctx, out, targets, labels, alpha, sig, hs):
     """Every context row against every output row, all from the old rows; returns (input
-    gradients, new output matrix)."""
+    gradients, new output matrix, loss)."""
     h, o = syn0[ctx].astype(np.float64), out[targets].astype(np.float64)
     f = h @ o.T
     index = ((f + MAX_EXP) * (EXP_TABLE_SIZE // MAX_EXP // 2)).astype(int).clip(0, EXP_TABLE_SIZE - 1)
@@ -21,7 +37,7 @@ def reference_block(syn0, ctx, out, targets, labels, alpha, sig, hs):
         g[f < -MAX_EXP] = labels[None, :].repeat(len(ctx), 0)[f < -MAX_EXP] * alpha
     new_out = out.astype(np.float64)
     np.add.at(new_out, targets, g.T @ h)  # repeated targets add up
-    return g @ o, new_out
+    return g @ o, new_out, reference_loss(f, labels)
 
 
 @pytest.mark.parametrize("n_in", [1, 2, 3, 6, 10])
@@ -39,13 +55,14 @@ def test_window_block_matches_the_plain_update(n_in, n_out):
     labels[:n_out] = rng.integers(0, 2, n_out)
     gin = np.zeros((2 * window, width), np.float32)
     g = np.zeros((2 * window, room + 3), np.float32)
-    sig = sigmoid_table()
+    nll = np.zeros((2 * window, room + 3), np.float32)
     alpha = np.float32(0.1)
-    want_gin, want_out = reference_block(syn0, ctx[:n_in].copy(), out, targets[:n_out].copy(), labels[:n_out], alpha,
-                                         sig, hs=False)
-    kernels._window_block(syn0, ctx, n_in, out, targets, labels, n_out, sig, alpha, gin, g)
+    want_gin, want_out, want_loss = reference_block(syn0, ctx[:n_in].copy(), out, targets[:n_out].copy(),
+                                                    labels[:n_out], alpha, sigmoid_table(), hs=False)
+    loss = kernels._window_block(syn0, ctx, n_in, out, targets, labels, n_out, tables(), alpha, gin, g, nll)
     np.testing.assert_allclose(gin[:n_in], want_gin, atol=2e-3)
     np.testing.assert_allclose(out, want_out, atol=2e-3)
+    assert loss == pytest.approx(want_loss, rel=1e-5)
 
 
 @pytest.mark.parametrize("n", [1, 2, 3, 4, 7, 15])
@@ -60,17 +77,18 @@ def test_hierarchical_softmax_matches_the_plain_update(n, rows):
     out = rng.normal(0, 0.6, (20, width)).astype(np.float32)
     path = rng.permutation(20)[:n].astype(np.int32)
     code = rng.integers(0, 2, n).astype(np.uint8)
-    sig = sigmoid_table()
     alpha = np.float32(0.1)
     inputs = [3, 7][:rows]
-    want_gin, want_out = reference_block(syn0, np.array(inputs), out, path, 1.0 - code, alpha, sig, hs=True)
+    want_gin, want_out, want_loss = reference_block(syn0, np.array(inputs), out, path, 1.0 - code, alpha,
+                                                    sigmoid_table(), hs=True)
     gin = np.zeros((rows, width), np.float32)
     if rows == 1:
-        kernels._hierarchical(syn0[3], gin[0], out, path, code, n, sig, alpha)
+        loss = kernels._hierarchical(syn0[3], gin[0], out, path, code, n, tables(), alpha)
     else:
-        kernels._hierarchical_pair(syn0[3], syn0[7], gin[0], gin[1], out, path, code, n, sig, alpha)
+        loss = kernels._hierarchical_pair(syn0[3], syn0[7], gin[0], gin[1], out, path, code, n, tables(), alpha)
     np.testing.assert_allclose(gin, want_gin, atol=2e-3)
     np.testing.assert_allclose(out, want_out, atol=2e-3)
+    assert loss == pytest.approx(want_loss, rel=1e-5)
 
 
 @pytest.mark.parametrize("n_out", [1, 2, 3, 4, 6, 16])
@@ -83,10 +101,11 @@ def test_row_block_matches_the_plain_update(n_out):
     targets = np.zeros(n_out + 2, np.int32)
     targets[:n_out] = rng.permutation(30)[:n_out]
     labels = rng.integers(0, 2, n_out + 2).astype(np.float32)
-    sig = sigmoid_table()
     alpha = np.float32(0.1)
-    want_gin, want_out = reference_block(syn0, np.array([4]), out, targets[:n_out], labels[:n_out], alpha, sig, False)
+    want_gin, want_out, want_loss = reference_block(syn0, np.array([4]), out, targets[:n_out], labels[:n_out], alpha,
+                                                    sigmoid_table(), False)
     grad = np.zeros(width, np.float32)
-    kernels._row_block(syn0[4], grad, out, targets, labels, n_out, sig, alpha)
+    loss = kernels._row_block(syn0[4], grad, out, targets, labels, n_out, tables(), alpha)
     np.testing.assert_allclose(grad, want_gin[0], atol=2e-3)
     np.testing.assert_allclose(out, want_out, atol=2e-3)
+    assert loss == pytest.approx(want_loss, rel=1e-5)

@@ -17,7 +17,7 @@ from conftest import TOPICS
 from w2vcli import corpus
 from w2vcli.errors import W2VError
 from w2vcli.tokenize import TokenizeOptions, TokenizeStats, iter_tokens, tokenize_stream, tokenize_text
-from w2vcli.train import TrainConfig, train
+from w2vcli.hogwild import TrainConfig, train
 from w2vcli.vectors import Vectors
 from w2vcli.vocab import encode
 

@@ -1,14 +1,22 @@
-"""Write-then-rename: an output path holds either its old content or the complete new one."""
+"""Outputs: checked before any work starts, then written to a temp file beside them and
+renamed on success, so an output path holds either its old content or the complete new one.
+
+Temp files and folders are named ``.NAME.PID.*``: one left by a process that was killed
+(SIGKILL, a power cut) is swept by the next write of the same output.
+"""
 
 import contextlib
 import os
+import shutil
 import tempfile
 
-from .errors import W2VError
+from .errors import UsageError, W2VError
 
 
 def check_writable(path: str) -> None:
     """Fail before hours of training, not after, when the output cannot be written."""
+    if _is_device(path):
+        return
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
         raise W2VError(f"cannot write {path}: directory {directory} does not exist")
@@ -18,18 +26,76 @@ def check_writable(path: str) -> None:
         raise W2VError(f"cannot write {path}: directory {directory} is not writable")
 
 
+def _is_device(path: str) -> bool:
+    """A device or pipe (/dev/stdout, /dev/full, a FIFO): written directly, nothing to rename."""
+    return os.path.exists(path) and not os.path.isfile(path) and not os.path.isdir(path)
+
+
+def _same(a: str, b: str) -> bool:
+    try:
+        sa, sb = os.stat(a), os.stat(b)
+    except OSError:  # one does not exist yet: the same only if it is the same path
+        return os.path.abspath(a) == os.path.abspath(b)
+    return (sa.st_dev, sa.st_ino) == (sb.st_dev, sb.st_ino) and not _is_device(a)
+
+
+def refuse_same_files(outputs: dict[str, str | None], inputs: dict[str, str | None]) -> None:
+    """A usage error when an output is the same file as an input (same inode, however named)
+    or as another output: ``{"-o": path, ...}``, checked before any work starts."""
+    outs = [(name, path) for name, path in outputs.items() if path and path != "-"]
+    ins = [(name, path) for name, path in inputs.items() if path and path != "-"]
+    for i, (name, path) in enumerate(outs):
+        for other, source in ins:
+            if _same(path, source):
+                raise UsageError(f"{name} {path} is the same file as {other} {source}: it would be overwritten")
+        for other, second in outs[i + 1 :]:
+            if _same(path, second):
+                raise UsageError(f"{name} and {other} are the same file ({path})")
+
+
+def temp_prefix(path: str) -> str:
+    """The prefix of this process's temp files for path: ``.NAME.PID.``"""
+    return f".{os.path.basename(path)}.{os.getpid()}."
+
+
+def sweep_stale(directory: str, name: str) -> None:
+    """Remove temp files and folders for ``name`` in directory whose process is gone."""
+    lead = f".{name}."
+    with contextlib.suppress(OSError):
+        for entry in os.listdir(directory):
+            pid = entry[len(lead) :].split(".", 1)[0] if entry.startswith(lead) else ""
+            if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+                target = os.path.join(directory, entry)
+                if os.path.isdir(target) and not os.path.islink(target):
+                    shutil.rmtree(target, ignore_errors=True)
+                else:
+                    _remove(target)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # it exists, but is someone else's
+        return True
+    return True
+
+
 @contextlib.contextmanager
 def atomic_open(path: str):
     """Open a temp file beside ``path`` for binary writing; fsync and rename it over ``path`` on success.
 
-    On any exception the temp file is removed and ``path`` is left untouched.
+    On any exception (a signal included, see cli.common) the temp file is removed and
+    ``path`` is left untouched.
     """
-    if os.path.exists(path) and not os.path.isfile(path) and not os.path.isdir(path):
-        yield from _direct(path)  # a device or pipe (/dev/stdout, /dev/full, a FIFO): nothing to rename
+    if _is_device(path):
+        yield from _direct(path)
         return
     check_writable(path)
     directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=directory)
+    sweep_stale(directory, os.path.basename(path))
+    fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path), suffix=".tmp", dir=directory)
     try:
         os.fchmod(fd, _new_file_mode(path))
         with os.fdopen(fd, "wb", buffering=1 << 20) as f:
@@ -49,6 +115,8 @@ def _direct(path: str):
     try:
         with open(path, "wb") as f:
             yield f
+    except BrokenPipeError:
+        raise  # the reader left (`... /dev/stdout | head`): the command line ends quietly
     except OSError as e:
         raise W2VError(f"cannot write {path}: {e.strerror or e}") from None
 

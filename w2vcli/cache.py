@@ -1,8 +1,14 @@
-"""A query cache beside a vector file: unit vectors as a memory-mapped .npy, so a second
-query on the same file skips parsing. ``vecs.bin`` gets ``vecs.bin.w2vcache/`` holding
-``unit.npy`` (float32 rows of length 1), ``norms.npy`` (their original lengths),
-``words.txt`` (one word per line, raw bytes) and ``meta.json`` (the source file's size and
-mtime: a change to either makes the cache stale, and it is rebuilt)."""
+"""A query cache beside a vector file, so a second query on the same file skips parsing.
+``vecs.bin`` gets ``vecs.bin.w2vcache/`` holding ``vectors.npy`` (the float32 rows as read,
+memory-mapped when loaded), ``norms.npy`` (their lengths), ``words.txt`` (one word per line,
+raw bytes) and ``meta.json`` (the source file's size and mtime: a change to either makes the
+cache stale, and it is rebuilt). Compressed vector files are cached like any file; pipes,
+FIFOs and devices are not.
+
+The cache is written from the matrix just parsed, so building it takes no second copy; it is
+built in a temp folder renamed into place, removed if the build is stopped, and temp
+folders left by a process that died (SIGKILL) are swept by the next build.
+"""
 
 import contextlib
 import json
@@ -12,11 +18,13 @@ import tempfile
 
 import numpy as np
 
+from .atomic import sweep_stale, temp_prefix
 from .formats import read_vectors
-from .vectors import Vectors, decode_word
+from .vectors import Vectors
+from .words import decode_word, encode_word
 
 SUFFIX = ".w2vcache"
-VERSION = 1
+VERSION = 2  # 2: the rows as read (1 held unit rows, which changed the last bit of exported values)
 
 
 def cache_dir(path: str) -> str:
@@ -28,17 +36,22 @@ def _stamp(path: str) -> dict:
     return {"version": VERSION, "size": st.st_size, "mtime_ns": st.st_mtime_ns}
 
 
+def parse(path: str, limit: int | None = None) -> Vectors:
+    """Vectors from the file itself, no cache."""
+    words, matrix, _ = read_vectors(path, decode=decode_word, limit=limit)
+    return Vectors(words, matrix)
+
+
 def load(path: str, use_cache: bool = True) -> Vectors:
     """Vectors from ``path``, through its cache when the cache is fresh (else parse, then cache)."""
-    if not use_cache:
-        return Vectors.load(path)
+    if not use_cache or not os.path.isfile(path):
+        return parse(path)
     cached = _read_cache(path)
     if cached is not None:
         return cached
-    words, matrix, _ = read_vectors(path)
-    vectors = Vectors([decode_word(w) for w in words], matrix)
+    vectors = parse(path)
     with contextlib.suppress(OSError):  # a read-only directory just means no cache
-        _write_cache(path, words, vectors)
+        _write_cache(path, vectors)
     return vectors
 
 
@@ -49,15 +62,15 @@ def _read_cache(path: str) -> Vectors | None:
             meta = json.load(f)
         if meta.get("source") != _stamp(path):
             return None
-        unit = np.load(os.path.join(directory, "unit.npy"), mmap_mode="r")
+        matrix = np.load(os.path.join(directory, "vectors.npy"), mmap_mode="r")
         norms = np.load(os.path.join(directory, "norms.npy"))
         with open(os.path.join(directory, "words.txt"), "rb") as f:
-            words = f.read().decode("utf-8", "surrogateescape").split("\n")[:-1]
+            words = f.read().split(b"\n")[:-1]
     except (OSError, ValueError, KeyError):
         return None
-    if len(words) != len(unit) or len(norms) != len(unit):
+    if len(words) != len(matrix) or len(norms) != len(matrix) or matrix.dtype != np.float32:
         return None
-    return Vectors.from_unit(words, unit, norms)
+    return Vectors([decode_word(w) for w in words], matrix, norms)
 
 
 def _synced(path: str, write) -> None:
@@ -67,14 +80,17 @@ def _synced(path: str, write) -> None:
         os.fsync(f.fileno())
 
 
-def _write_cache(path: str, raw_words: list[bytes], vectors: Vectors) -> None:
+def _write_cache(path: str, vectors: Vectors) -> None:
+    raw_words = [encode_word(w) for w in vectors.words]
     if any(b"\n" in w for w in raw_words):
         return  # one word per line cannot hold these
     target = cache_dir(path)
     parent = os.path.dirname(os.path.abspath(target))
-    tmp = tempfile.mkdtemp(prefix="." + os.path.basename(target) + ".", dir=parent)
+    prefix = temp_prefix(target)
+    sweep_stale(parent, os.path.basename(target))
+    tmp = tempfile.mkdtemp(prefix=prefix, dir=parent)
     try:
-        _synced(os.path.join(tmp, "unit.npy"), lambda f: np.save(f, vectors.unit))
+        _synced(os.path.join(tmp, "vectors.npy"), lambda f: np.save(f, vectors.vectors))
         _synced(os.path.join(tmp, "norms.npy"), lambda f: np.save(f, vectors.norms))
         _synced(os.path.join(tmp, "words.txt"), lambda f: f.write(b"".join(w + b"\n" for w in raw_words)))
         meta = {"source": _stamp(path), "rows": len(vectors), "dim": vectors.dim}

@@ -1,48 +1,66 @@
 """Checkpoints: the whole training state in one .npz, so a stopped run goes on where it was.
 
 Holds the configuration, the vocabulary (so the corpus encodes to the same ids), the three
-matrices, the chunks each thread's part has left, each thread's random state, and the tokens
-trained, which the learning-rate schedule is computed from. With --threads 1, a run stopped and
-resumed writes the same file as a run never stopped.
+matrices, the chunks each part of the corpus has left, each thread's random state, the tokens
+trained, which the learning-rate schedule is computed from, the loss of each epoch so far, and
+how often to save (a resumed run goes on saving). With --threads 1, a run stopped and resumed
+writes the same file as a run never stopped; a run may resume with another number of threads.
 """
 
 import dataclasses
 import json
 import zipfile
+from dataclasses import dataclass
 
 import numpy as np
 
 from .atomic import atomic_open
 from .errors import W2VError
-from .train import State, TrainConfig
+from .hogwild import EPOCH_FIELDS, State, TrainConfig
 from .vocab import Vocab
 
-VERSION = 2  # 2: positions are the chunks not yet taken (train._Work), no longer (epoch, start)
+VERSION = 3  # 3: the loss and end of each epoch, the saving interval, the position vectors; 2: chunks not yet taken
 
 
-def save(path: str, config: TrainConfig, vocab: Vocab, corpus_tokens: int, state: State) -> None:
-    meta = {"version": VERSION, "config": dataclasses.asdict(config), "corpus_tokens": corpus_tokens}
+@dataclass
+class Checkpoint:
+    config: TrainConfig
+    vocab: Vocab
+    corpus_tokens: int  # known tokens of the corpus it was made on
+    state: State
+    every: float | None  # minutes between saves, as the run was asked
+
+
+def save(path: str, config: TrainConfig, vocab: Vocab, corpus_tokens: int, state: State,
+         every: float | None = None) -> None:
+    meta = {"version": VERSION, "config": dataclasses.asdict(config), "corpus_tokens": corpus_tokens,
+            "every": every}
     with atomic_open(path) as f:
         np.savez(f, meta=np.frombuffer(json.dumps(meta).encode(), np.uint8),
                  words=np.frombuffer(b"\n".join(vocab.words), np.uint8), counts=vocab.counts,
-                 syn0=state.syn0, syn1neg=state.syn1neg, syn1=state.syn1, positions=state.positions,
-                 rngs=state.rngs, done=np.array([state.done], np.int64))
+                 syn0=state.syn0, syn1neg=state.syn1neg, syn1=state.syn1, pos=state.pos, positions=state.positions,
+                 rngs=state.rngs, done=np.array([state.done], np.int64), epochs=state.epochs,
+                 seconds=np.array([state.seconds]))
 
 
-def load(path: str) -> tuple[TrainConfig, Vocab, int, State]:
-    """(config, vocabulary, tokens of the corpus it was made on, state)."""
+def load(path: str) -> Checkpoint:
     try:
         with np.load(path, allow_pickle=False) as z:
             meta = json.loads(z["meta"].tobytes())
             if meta.get("version") != VERSION:
                 raise W2VError(f"{path}: a checkpoint of another version ({meta.get('version')})")
             vocab = Vocab(z["words"].tobytes().split(b"\n"), z["counts"].astype(np.int64))
-            state = State(z["syn0"], z["syn1neg"], z["syn1"], z["positions"], z["rngs"], int(z["done"][0]))
+            state = State(z["syn0"], z["syn1neg"], z["syn1"], z["pos"], z["positions"], z["rngs"], int(z["done"][0]),
+                          z["epochs"], float(z["seconds"][0]))
     except FileNotFoundError:
         raise W2VError(f"checkpoint {path} not found") from None
     except (OSError, ValueError, KeyError, zipfile.BadZipFile, json.JSONDecodeError) as e:
         raise W2VError(f"{path} is not a readable w2v checkpoint ({e})") from None
-    config = TrainConfig(**meta["config"])
-    if len(vocab.words) != len(state.syn0) or state.syn0.shape[1] != config.dim:
+    try:
+        config = TrainConfig(**meta["config"])
+    except TypeError as e:
+        raise W2VError(f"{path} is not a readable w2v checkpoint ({e})") from None
+    if len(vocab.words) != len(state.syn0) or state.syn0.shape[1] != config.dim \
+            or state.epochs.shape != (config.epochs, EPOCH_FIELDS):
         raise W2VError(f"{path}: the checkpoint's vocabulary and matrices disagree")
-    return config, vocab, int(meta["corpus_tokens"]), state
+    return Checkpoint(config, vocab, int(meta["corpus_tokens"]), state, meta.get("every"))

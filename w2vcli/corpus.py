@@ -11,12 +11,14 @@ UTF-8, trains exactly as the C tool would. The rules:
 """
 
 import bz2
+import glob
 import gzip
 import lzma
 import os
 import sys
+import time
 import zlib
-from typing import BinaryIO, Iterator
+from typing import BinaryIO, Callable, Iterable, Iterator
 
 import numpy as np
 
@@ -75,6 +77,8 @@ def _last_separator(block: bytes) -> int:
 
 def read_blocks(stream: BinaryIO, block_bytes: int = BLOCK_BYTES) -> Iterator[bytes]:
     """Yield blocks that end on a word boundary, so no word is split between two blocks."""
+    name = getattr(stream, "name", None)
+    where = f" {name}" if isinstance(name, str) and name != "<stdin>" else ""
     carry = b""
     try:
         while True:
@@ -90,7 +94,7 @@ def read_blocks(stream: BinaryIO, block_bytes: int = BLOCK_BYTES) -> Iterator[by
             carry = block[cut + 1 :]
             yield block[: cut + 1]
     except (OSError, EOFError, lzma.LZMAError, zlib.error) as e:
-        raise W2VError(f"cannot read corpus: {e}") from None
+        raise W2VError(f"cannot read corpus{where}: {e}") from None
     if carry:
         yield carry
 
@@ -102,3 +106,79 @@ def iter_tokens(stream: BinaryIO, block_bytes: int = BLOCK_BYTES) -> Iterator[li
         if words:
             yield words
 
+
+
+def corpus_paths(corpus) -> list[str]:
+    """The files of a corpus given as one path ('-' for stdin), or as several paths and glob
+    patterns ('shards/*.txt.gz', expanded in sorted order), in the order given."""
+    items = [corpus] if isinstance(corpus, (str, os.PathLike)) else list(corpus)
+    paths = []
+    for item in map(os.fspath, items):
+        if item != "-" and any(c in item for c in "*?[") and not os.path.exists(item):
+            matches = sorted(glob.glob(item))
+            if not matches:
+                raise W2VError(f"no file matches {item!r}")
+            paths += matches
+        else:
+            paths.append(item)
+    if not paths:
+        raise W2VError("no corpus given")
+    if paths.count("-") > 1:
+        raise W2VError("stdin ('-') can be read only once")
+    return paths
+
+
+def read_corpus(paths: list[str], tokens: Callable[[BinaryIO], Iterator[list[bytes]]] = iter_tokens
+                ) -> Iterator[list[bytes]]:
+    """Token blocks of the files in order; a file that does not end its last line still ends
+    its last sentence before the next file begins."""
+    for i, path in enumerate(paths):
+        stream = open_corpus(path)
+        try:
+            last = None
+            for block in tokens(stream):
+                yield block
+                last = block[-1]
+            if i < len(paths) - 1 and last is not None and last != EOS:
+                yield [EOS]
+        finally:
+            if stream is not sys.stdin.buffer:
+                stream.close()
+
+
+def sentence_blocks(sentences: Iterable, block_tokens: int = 1 << 20) -> Iterator[list[bytes]]:
+    """Token blocks of an iterable of sentences, each a list of words (str or bytes), as gensim
+    takes them: each sentence ends with </s>. It is read once, so a generator will do."""
+    block: list[bytes] = []
+    for sentence in sentences:
+        if isinstance(sentence, (str, bytes)):
+            raise W2VError("each sentence must be a list of words, not a string: split it first "
+                           "(or give the corpus as a file path)")
+        block += (w.encode("utf-8", "surrogateescape") if isinstance(w, str) else bytes(w) for w in sentence)
+        block.append(EOS)
+        if len(block) >= block_tokens:
+            yield _checked(block)
+            block = []
+    if block:
+        yield _checked(block)
+
+
+def _checked(words: list[bytes]) -> list[bytes]:
+    if len(b" ".join(words).split()) != len(words):
+        bad = next(w for w in words if not w or len(w.split()) != 1)
+        raise W2VError(f"the word {bad[:40]!r} is empty or holds whitespace: word2vec files cannot hold it")
+    return words
+
+
+def reporting(blocks: Iterable[list[bytes]], report: Callable[[str], None], every: float = 10.0
+              ) -> Iterator[list[bytes]]:
+    """The blocks, with a line to report every ``every`` seconds while a long corpus is read."""
+    tokens, start = 0, time.monotonic()
+    last = start
+    for block in blocks:
+        tokens += len(block)
+        yield block
+        now = time.monotonic()
+        if now - last >= every:
+            report(f"reading the corpus: {tokens:,} tokens so far ({tokens / (now - start):,.0f} tokens/s)")
+            last = now

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .errors import W2VError
-from .vectors import Vectors, first_index
+from .vectors import SCORE_BUDGET, Vectors, first_index
 
 SEMANTIC_SECTIONS = 5  # as compute-accuracy.c: the first five sections of questions-words are semantic
 
@@ -76,14 +76,13 @@ def analogies(vectors: Vectors, path: str, restrict: int = 30_000, case_fold: bo
     ``restrict`` words, words upper-cased, question d = argmax cos(x, b - a + c) over x not in
     {a, b, c}; a question with a word outside the vocabulary is skipped (counted in total only)."""
     n = min(restrict, len(vectors)) if restrict else len(vectors)
-    unit = vectors.unit[:n]
     fold, index = _folded_index(vectors, n, case_fold)
     result = AnalogyResult()
     questions: list[tuple[int, int, int, int]] = []
 
     def close_section():
         if result.sections:
-            _score(result.sections[-1], questions, unit)
+            _score(result.sections[-1], questions, vectors, n)
         questions.clear()
 
     for lineno, line in enumerate(_read_lines(path), 1):
@@ -106,11 +105,19 @@ def analogies(vectors: Vectors, path: str, restrict: int = 30_000, case_fold: bo
     return result
 
 
-def _score(section: Section, questions: list, unit: np.ndarray, batch: int = 2048) -> None:
+def _score(section: Section, questions: list, vectors: Vectors, n: int) -> None:
+    """Score questions against the first n rows: cosines as the query's unit vector times the
+    rows, scaled by the rows' inverse norms (no normalised copy of the matrix), in batches of
+    at most SCORE_BUDGET scores."""
     section.seen += len(questions)
+    rows_n = vectors.vectors[:n]
+    scale = np.where(vectors.norms[:n] > 0, 1 / np.maximum(vectors.norms[:n], 1e-30), 0).astype(np.float32)
+    batch = max(1, min(2048, SCORE_BUDGET // max(1, n)))
     for start in range(0, len(questions), batch):
         q = np.array(questions[start : start + batch], dtype=np.int64)
-        scores = (unit[q[:, 1]] - unit[q[:, 0]] + unit[q[:, 2]]) @ unit.T
+        a, b, c = (vectors.unit_rows(q[:, k]) for k in range(3))
+        scores = (b - a + c) @ rows_n.T
+        scores *= scale
         rows = np.arange(len(q))
         for k in range(3):
             scores[rows, q[:, k]] = -np.inf
@@ -150,7 +157,8 @@ def word_pairs(vectors: Vectors, path: str, restrict: int = 300_000, case_fold: 
             oov += 1
             continue
         human.append(score)
-        model.append(float(vectors.unit[a] @ vectors.unit[b]))
+        ua, ub = vectors.unit_rows(np.array([a, b]))
+        model.append(float(ua @ ub))
     if len(human) < 2:  # nothing to correlate: every pair has an unknown word
         return PairsResult(float("nan"), len(human), oov)
     return PairsResult(spearman(np.array(human), np.array(model)), len(human), oov)

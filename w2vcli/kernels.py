@@ -5,17 +5,83 @@ matrices Hogwild-style (no locks).
 
 A kernel trains on one slice of the id stream and returns how many tokens it read.
 Ids index the vocabulary; id 0 is ``</s>`` and ends a sentence. Rows may be wider than the
-vectors (train.padded_rows): the kernels run over the whole row, whose padding stays zero.
+vectors (hogwild.padded_rows): the kernels run over the whole row, whose padding stays zero.
+
+What a kernel reads comes in a few typed records (Numba compiles named tuples of arrays and
+scalars like plain arguments): ``Weights`` (the matrices it trains), ``Tables`` (built once
+from the vocabulary, tables.py), ``Settings`` (the model's options), ``Schedule`` (the
+learning rate's), and ``ThreadState`` (what each thread keeps: its random state, its loss,
+its copies of the hot rows). A new option is one field of Settings.
+
+The loss each kernel adds up is the negative log-likelihood of every prediction it trains,
+-log P(label | f) with P from the same sigmoid table the gradient uses (exact beyond it),
+per training pair: one (context, centre) pair of skip-gram, one centre word of CBOW.
 """
 
-import numpy as np
-from numba import njit
+import math
+from typing import NamedTuple
 
+import numpy as np
+
+from .jit import njit
 from .tables import EXP_TABLE_SIZE, MAX_EXP
+
+
+class Weights(NamedTuple):
+    syn0: np.ndarray  # input vectors: the word vectors
+    syn1neg: np.ndarray  # output vectors of negative sampling, one row per word (+ hot-row copies)
+    syn1: np.ndarray  # inner nodes of hierarchical softmax (+ hot-row copies)
+    pos: np.ndarray  # CBOW's position vectors, one per place in the window: -window .. -1, 1 .. window (+ copies)
+
+
+class Tables(NamedTuple):
+    prob: np.ndarray  # negative sampling: Vose alias table (tables.NegativeSampler)
+    alias: np.ndarray
+    points: np.ndarray  # hierarchical softmax: Huffman paths (tables.HuffmanTree)
+    codes: np.ndarray
+    codelens: np.ndarray
+    keep: np.ndarray  # subsampling: probability of keeping each word
+    sig: np.ndarray  # sigmoid at EXP_TABLE_SIZE points over [-MAX_EXP, MAX_EXP]
+    loss_one: np.ndarray  # -log sig and -log (1 - sig) at the same points: the loss of
+    loss_zero: np.ndarray  # a prediction whose label is 1 or 0
+
+
+class Settings(NamedTuple):
+    window: int
+    negative: int
+    hs: bool
+    cbow_mean: bool
+    corrected: bool  # CBOW: the gradient of the mean, 1/C of h's, for each context row (Irsoy et al. 2021)
+    positions: bool  # CBOW: context rows weighted by a learned vector per position (Mikolov et al. 2018)
+    exact: bool  # skip-gram: word2vec.c's own draws and updates, pair by pair, instead of window blocks
+
+
+class Schedule(NamedTuple):
+    alpha0: float
+    min_alpha: float
+    total: float  # tokens of the whole run, all epochs
+
+
+class ThreadState(NamedTuple):
+    rng: np.ndarray  # uint64 [1]: the thread's random state, kept between calls
+    loss: np.ndarray  # float64 [2]: summed loss, training pairs (the caller reads and resets it)
+    own: np.ndarray  # int64 [3, 3]: the hot rows it keeps copies of (hogwild.hot_rows)
+    seen_nodes: np.ndarray  # the hot rows as last merged: inner nodes, words, positions
+    seen_words: np.ndarray
+    seen_pos: np.ndarray
+
+
+def learning_rate(schedule: Schedule, done: float) -> float:
+    """Linear decay over all epochs by tokens read, floored at min_alpha (as word2vec.c:
+    alpha0 * 1e-4): the kernels' rate, and the progress line's."""
+    return max(schedule.alpha0 * (1.0 - done / (schedule.total + 1.0)), schedule.min_alpha)
+
+
+_learning_rate = njit(inline="always")(learning_rate)
 
 MAX_SENTENCE = 1000  # as word2vec.c: sentences (and newline-free corpora) are cut every 1000 kept words
 EXP_SCALE = EXP_TABLE_SIZE // MAX_EXP // 2  # as word2vec.c, integer division: 83
-SHARE_EVERY = 1000  # kept words between merges of a thread's copies of the hot rows (train.hot_rows)
+SHARE_EVERY = 1000  # kept words between merges of a thread's copies of the hot rows (hogwild.hot_rows)
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)  # splitmix64 constants (Steele, Lea, Flood 2014)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -25,8 +91,11 @@ _LOW32 = np.uint64(0xFFFFFFFF)
 _TO_UNIT32 = 1.0 / 4294967296.0
 _TO_UNIT24 = 1.0 / 16777216.0
 
-_FAST = dict(nogil=True, fastmath=True, cache=True)
-_INLINE = dict(fastmath=True, inline="always")
+# fastmath less 'nnan' and 'ninf': the vector loops still reassociate and fuse, and a NaN from
+# a diverging run stays visible (the loss), instead of an undefined table index
+_FASTMATH = {"nsz", "arcp", "contract", "afn", "reassoc"}
+_FAST = dict(nogil=True, fastmath=_FASTMATH, cache=True)
+_INLINE = dict(fastmath=_FASTMATH, inline="always")
 
 
 @njit(**_INLINE)
@@ -42,12 +111,6 @@ def _rand(state):
 def _below(r, n):
     """A number in [0, n) from the high 32 bits of r (multiply-shift, no division)."""
     return np.int64(((r >> _S32) * np.uint64(n)) >> _S32)
-
-
-@njit(**_INLINE)
-def _alpha(alpha0, min_alpha, done, total):
-    """Linear decay over all epochs, floored at min_alpha (as word2vec.c: alpha0 * 1e-4)."""
-    return np.float32(max(alpha0 * (1.0 - done / (total + 1.0)), min_alpha))
 
 
 @njit(**_INLINE)
@@ -86,21 +149,35 @@ def _draw_negative(r, prob, alias):
 
 
 @njit(**_INLINE)
-def _ns_gradient(f, label, alpha, sig):
-    """alpha x (label - sigmoid(f)); beyond +-MAX_EXP sigmoid is taken as 0 or 1 (as word2vec.c)."""
-    if f > MAX_EXP:
-        return (label - np.float32(1.0)) * alpha
-    if f < -MAX_EXP:
-        return label * alpha
-    return (label - sig[int((f + MAX_EXP) * EXP_SCALE)]) * alpha
+def _softplus(x):
+    """log(1 + e^x), exactly (for the loss beyond the sigmoid table)."""
+    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
 
 
 @njit(**_INLINE)
-def _hs_gradient(f, label, alpha, sig):
-    """alpha x (label - sigmoid(f)), or 0 beyond +-MAX_EXP: word2vec.c skips saturated nodes."""
+def _ns_gradient(f, label, alpha, tab):
+    """(alpha x (label - sigmoid(f)), -log P(label | f)); beyond +-MAX_EXP sigmoid is taken as
+    0 or 1 (as word2vec.c). A NaN f (a diverged run) gives no update and a NaN loss."""
+    if f > MAX_EXP:
+        return (label - np.float32(1.0)) * alpha, np.float32(_softplus(-f) if label > 0.5 else _softplus(f))
+    if f < -MAX_EXP:
+        return label * alpha, np.float32(_softplus(-f) if label > 0.5 else _softplus(f))
+    if f != f:
+        return np.float32(0.0), np.float32(np.nan)
+    i = int((f + MAX_EXP) * EXP_SCALE)
+    return (label - tab.sig[i]) * alpha, (tab.loss_one[i] if label > 0.5 else tab.loss_zero[i])
+
+
+@njit(**_INLINE)
+def _hs_gradient(f, label, alpha, tab):
+    """(alpha x (label - sigmoid(f)), -log P(label | f)); the gradient is 0 beyond +-MAX_EXP:
+    word2vec.c skips saturated nodes."""
     if f <= -MAX_EXP or f >= MAX_EXP:
-        return np.float32(0.0)
-    return (label - sig[int((f + MAX_EXP) * EXP_SCALE)]) * alpha
+        return np.float32(0.0), np.float32(_softplus(-f) if label > 0.5 else _softplus(f))
+    if f != f:
+        return np.float32(0.0), np.float32(np.nan)
+    i = int((f + MAX_EXP) * EXP_SCALE)
+    return (label - tab.sig[i]) * alpha, (tab.loss_one[i] if label > 0.5 else tab.loss_zero[i])
 
 
 @njit(**_INLINE)
@@ -147,12 +224,14 @@ def _pad(rows, n, multiple):
 
 
 @njit(**_INLINE)
-def _window_block(syn0, ctx, n_in, out, targets, labels, n_out, sig, alpha, gin, g):
+def _window_block(syn0, ctx, n_in, out, targets, labels, n_out, tab, alpha, gin, g, nll):
     """Negative sampling for a whole window: every context row ctx[:n_in] against every
-    output row targets[:n_out] (label 1 for the centre, 0 for the shared negatives).
+    output row targets[:n_out] (label 1 for the centre, 0 for the shared negatives); returns
+    the window's loss.
 
-    g holds the n_in x n_out gradients; the input rows' gradients accumulate in gin
-    (the caller applies them), the output rows are updated here, both from the old rows.
+    g holds the n_in x n_out gradients, nll their losses; the input rows' gradients
+    accumulate in gin (the caller applies them), the output rows are updated here, both
+    from the old rows.
     Each pass goes over 2 inputs x 3 outputs at a time, padded to whole blocks with
     zero-gradient repeats: 5 row loads per 6 multiply-adds instead of 2 per 1
     (1.5x faster, benchmarks/RESULTS.md). ctx, targets, gin and g have room for the padding.
@@ -162,14 +241,18 @@ def _window_block(syn0, ctx, n_in, out, targets, labels, n_out, sig, alpha, gin,
         h, i = syn0[ctx[j]], syn0[ctx[j + 1]]
         for k in range(0, outs, 3):
             ha, hb, hd, ia, ib, id_ = _dot2x3(h, i, out[targets[k]], out[targets[k + 1]], out[targets[k + 2]])
-            g[j, k] = _ns_gradient(ha, labels[k], alpha, sig)
-            g[j, k + 1] = _ns_gradient(hb, labels[k + 1], alpha, sig)
-            g[j, k + 2] = _ns_gradient(hd, labels[k + 2], alpha, sig)
-            g[j + 1, k] = _ns_gradient(ia, labels[k], alpha, sig)
-            g[j + 1, k + 1] = _ns_gradient(ib, labels[k + 1], alpha, sig)
-            g[j + 1, k + 2] = _ns_gradient(id_, labels[k + 2], alpha, sig)
+            g[j, k], nll[j, k] = _ns_gradient(ha, labels[k], alpha, tab)
+            g[j, k + 1], nll[j, k + 1] = _ns_gradient(hb, labels[k + 1], alpha, tab)
+            g[j, k + 2], nll[j, k + 2] = _ns_gradient(hd, labels[k + 2], alpha, tab)
+            g[j + 1, k], nll[j + 1, k] = _ns_gradient(ia, labels[k], alpha, tab)
+            g[j + 1, k + 1], nll[j + 1, k + 1] = _ns_gradient(ib, labels[k + 1], alpha, tab)
+            g[j + 1, k + 2], nll[j + 1, k + 2] = _ns_gradient(id_, labels[k + 2], alpha, tab)
     g[n_in:ins, :outs] = 0.0  # the padding changes nothing
     g[:ins, n_out:outs] = 0.0
+    loss = 0.0
+    for j in range(n_in):
+        for k in range(n_out):
+            loss += nll[j, k]
     for j in range(0, ins, 2):
         for k in range(0, outs, 3):
             _add2x3(gin[j], gin[j + 1], g[j, k], g[j, k + 1], g[j, k + 2], g[j + 1, k], g[j + 1, k + 1],
@@ -179,6 +262,7 @@ def _window_block(syn0, ctx, n_in, out, targets, labels, n_out, sig, alpha, gin,
         for j in range(0, ins, 2):
             _add3x2(x, y, z, g[j, k], g[j + 1, k], g[j, k + 1], g[j + 1, k + 1], g[j, k + 2], g[j + 1, k + 2],
                     syn0[ctx[j]], syn0[ctx[j + 1]])
+    return loss
 
 
 @njit(**_INLINE)
@@ -202,7 +286,7 @@ def _draw_targets(word, targets, labels, hot, prob, alias, negative, state):
 @njit(**_INLINE)
 def _own(p, first, count, copies):
     """The row a thread uses for row p: its own copy if p is one of the hot rows it keeps
-    (rows first .. first + count - 1, copies from row `copies` on; see train.hot_rows)."""
+    (rows first .. first + count - 1, copies from row `copies` on; see hogwild.hot_rows)."""
     k = p - first
     return copies + k if 0 <= k < count else p
 
@@ -239,38 +323,41 @@ def _share(out, seen, own):
 
 
 @njit(cache=True)
-def take_hot_rows(syn1neg, syn1, seen_nodes, seen_words, own):
-    """Start a thread's copies of the hot output rows, and what it last saw of them (seen_*:
-    own[0, 1] x width and own[1, 1] x width, kept by the caller for the thread's whole run)."""
-    _take(syn1, seen_nodes, own[0])
-    _take(syn1neg, seen_words, own[1])
+def take_hot_rows(w, me):
+    """Start a thread's copies of the hot rows, and what it last saw of them (me.seen_*:
+    own[k, 1] x width each, kept by the caller for the thread's whole run)."""
+    _take(w.syn1, me.seen_nodes, me.own[0])
+    _take(w.syn1neg, me.seen_words, me.own[1])
+    _take(w.pos, me.seen_pos, me.own[2])
 
 
 @njit(**_INLINE)
-def _share_all(syn1neg, syn1, seen, own):
-    _share(syn1, seen[0], own[0])
-    _share(syn1neg, seen[1], own[1])
+def _share_all(w, me):
+    _share(w.syn1, me.seen_nodes, me.own[0])
+    _share(w.syn1neg, me.seen_words, me.own[1])
+    _share(w.pos, me.seen_pos, me.own[2])
 
 
 @njit(**_INLINE)
-def _share_if_due(since, length, syn1neg, syn1, seen, own):
+def _share_if_due(since, length, w, me):
     """Count a sentence's words; merge the hot rows once SHARE_EVERY have passed. Returns the new count."""
     since += length
     if since < SHARE_EVERY:
         return since
-    _share_all(syn1neg, syn1, seen, own)
+    _share_all(w, me)
     return 0
 
 
 @njit(**_INLINE)
-def _row_block(h, grad, out, targets, labels, n_out, sig, alpha):
+def _row_block(h, grad, out, targets, labels, n_out, tab, alpha):
     """Negative sampling for one input row h (CBOW's context mean) against the output rows
     targets[:n_out], three per pass (4 row loads per 3 multiply-adds instead
-    of 2 per 1); h's gradient accumulates in grad. Each output is updated from the h and the
+    of 2 per 1); h's gradient accumulates in grad; returns the loss. Each output is updated from the h and the
     output row as they were, as word2vec.c does output by output, except that an output
     drawn twice among three sees the row as it was before both. targets has room for
     _pad's two repeats, which get zero gradients."""
     outs = _pad(targets, n_out, 3)
+    loss = 0.0
     for k in range(0, outs, 3):
         a, b, d = out[targets[k]], out[targets[k + 1]], out[targets[k + 2]]
         fa = fb = fd = np.float32(0.0)
@@ -279,9 +366,18 @@ def _row_block(h, grad, out, targets, labels, n_out, sig, alpha):
             fa += hc * a[c]
             fb += hc * b[c]
             fd += hc * d[c]
-        ga = _ns_gradient(fa, labels[k], alpha, sig)
-        gb = _ns_gradient(fb, labels[k + 1], alpha, sig) if k + 1 < n_out else np.float32(0.0)
-        gd = _ns_gradient(fd, labels[k + 2], alpha, sig) if k + 2 < n_out else np.float32(0.0)
+        ga, la = _ns_gradient(fa, labels[k], alpha, tab)
+        gb, lb = _ns_gradient(fb, labels[k + 1], alpha, tab)
+        gd, ld = _ns_gradient(fd, labels[k + 2], alpha, tab)
+        loss += la
+        if k + 1 < n_out:
+            loss += lb
+        else:
+            gb = np.float32(0.0)
+        if k + 2 < n_out:
+            loss += ld
+        else:
+            gd = np.float32(0.0)
         for c in range(h.shape[0]):
             grad[c] += ga * a[c] + gb * b[c] + gd * d[c]
         for c in range(h.shape[0]):  # one row after the other: right when two of them are the same row
@@ -290,28 +386,32 @@ def _row_block(h, grad, out, targets, labels, n_out, sig, alpha):
             b[c] += gb * h[c]
         for c in range(h.shape[0]):
             d[c] += gd * h[c]
+    return loss
 
 
 @njit(**_INLINE)
-def _hierarchical(h, grad, out, path, code, n, sig, alpha):
+def _hierarchical(h, grad, out, path, code, n, tab, alpha):
     """Hierarchical softmax for one input row along a word's Huffman path (path[:n], branches
     code[:n]), node by node as word2vec.c, skipping saturated nodes (three nodes per pass, as
-    _row_block, measured 0.96x for CBOW: it cannot skip them)."""
+    _row_block, measured 0.96x for CBOW: it cannot skip them); returns the loss."""
+    loss = 0.0
     for d in range(n):
         o = out[path[d]]
         f = np.float32(0.0)
         for c in range(h.shape[0]):
             f += h[c] * o[c]
-        g = _hs_gradient(f, np.float32(1 - code[d]), alpha, sig)
+        g, nll = _hs_gradient(f, np.float32(1 - code[d]), alpha, tab)
+        loss += nll
         if g == 0.0:  # a saturated node: nothing to update
             continue
         for c in range(h.shape[0]):
             grad[c] += g * o[c]
             o[c] += g * h[c]
+    return loss
 
 
 @njit(**_INLINE)
-def _hierarchical_pair(h1, h2, grad1, grad2, out, path, code, n, sig, alpha):
+def _hierarchical_pair(h1, h2, grad1, grad2, out, path, code, n, tab, alpha):
     """Hierarchical softmax for two context rows at once along a word's Huffman path
     (path[:n], branches code[:n]), three nodes at a time: one pass over the five rows computes the
     six dot products, one pass applies the updates (5 row loads per 6 multiply-adds; row by
@@ -319,7 +419,8 @@ def _hierarchical_pair(h1, h2, grad1, grad2, out, path, code, n, sig, alpha):
     they are until the window ends, so this is word2vec.c's arithmetic except that both rows
     see each node as it was before them. sg-hs: 1.27x for the pair, 1.30x more for three
     nodes, same accuracy (benchmarks/RESULTS.md); a block over the whole window, as negative
-    sampling has (_window_block), lost 0.4 analogy points here."""
+    sampling has (_window_block), lost 0.4 analogy points here. Returns the loss."""
+    loss = 0.0
     for d in range(0, n - 2, 3):
         o, p, q = out[path[d]], out[path[d + 1]], out[path[d + 2]]
         f1o = f2o = f1p = f2p = f1q = f2q = np.float32(0.0)
@@ -332,9 +433,10 @@ def _hierarchical_pair(h1, h2, grad1, grad2, out, path, code, n, sig, alpha):
             f1q += a * q[c]
             f2q += b * q[c]
         lo, lp, lq = np.float32(1 - code[d]), np.float32(1 - code[d + 1]), np.float32(1 - code[d + 2])
-        g1o, g2o = _hs_gradient(f1o, lo, alpha, sig), _hs_gradient(f2o, lo, alpha, sig)
-        g1p, g2p = _hs_gradient(f1p, lp, alpha, sig), _hs_gradient(f2p, lp, alpha, sig)
-        g1q, g2q = _hs_gradient(f1q, lq, alpha, sig), _hs_gradient(f2q, lq, alpha, sig)
+        (g1o, l1o), (g2o, l2o) = _hs_gradient(f1o, lo, alpha, tab), _hs_gradient(f2o, lo, alpha, tab)
+        (g1p, l1p), (g2p, l2p) = _hs_gradient(f1p, lp, alpha, tab), _hs_gradient(f2p, lp, alpha, tab)
+        (g1q, l1q), (g2q, l2q) = _hs_gradient(f1q, lq, alpha, tab), _hs_gradient(f2q, lq, alpha, tab)
+        loss += l1o + l2o + l1p + l2p + l1q + l2q
         for c in range(h1.shape[0]):
             a, b, oc, pc, qc = h1[c], h2[c], o[c], p[c], q[c]
             grad1[c] += g1o * oc + g1p * pc + g1q * qc
@@ -349,17 +451,37 @@ def _hierarchical_pair(h1, h2, grad1, grad2, out, path, code, n, sig, alpha):
             f1 += h1[c] * o[c]
             f2 += h2[c] * o[c]
         label = np.float32(1 - code[d])
-        g1, g2 = _hs_gradient(f1, label, alpha, sig), _hs_gradient(f2, label, alpha, sig)
+        (g1, l1), (g2, l2) = _hs_gradient(f1, label, alpha, tab), _hs_gradient(f2, label, alpha, tab)
+        loss += l1 + l2
         for c in range(h1.shape[0]):
             oc = o[c]
             grad1[c] += g1 * oc
             grad2[c] += g2 * oc
             o[c] = oc + g1 * h1[c] + g2 * h2[c]
+    return loss
+
+
+@njit(**_INLINE)
+def _sequential(h, grad, out, targets, labels, n_out, tab, alpha):
+    """Negative sampling for one input row, output by output as word2vec.c: each output is
+    scored from the row as the previous ones left it; h's gradient accumulates in grad.
+    Returns the loss."""
+    loss = 0.0
+    for k in range(n_out):
+        o = out[targets[k]]
+        f = np.float32(0.0)
+        for c in range(h.shape[0]):
+            f += h[c] * o[c]
+        g, nll = _ns_gradient(f, labels[k], alpha, tab)
+        loss += nll
+        for c in range(h.shape[0]):
+            grad[c] += g * o[c]
+            o[c] += g * h[c]
+    return loss
 
 
 @njit(**_FAST)
-def train_skipgram(ids, syn0, syn1neg, syn1, prob, alias, points, codes, codelens, keep, sig,
-                   window, negative, hs, own, seen, alpha0, min_alpha, done_before, done_scale, total, rng):
+def train_skipgram(ids, w, tab, opt, schedule, done_before, done_scale, me):
     """Skip-gram over ids: each context word's input row learns to predict the centre word.
 
     As word2vec.c, except that negative sampling draws one set of negatives per window,
@@ -368,7 +490,13 @@ def train_skipgram(ids, syn0, syn1neg, syn1, prob, alias, points, codes, codelen
     the default window, with equal or better accuracy (benchmarks/RESULTS.md).
     Hierarchical softmax is word2vec.c's, with two context words at a time (_hierarchical_pair).
     Both take their rows a few at a time per pass over them (_window_block, _hierarchical_pair).
+    With opt.exact, word2vec.c's own loop: each (context, centre) pair draws its negatives and
+    updates its rows before the next pair.
+    ``done_before + pos * done_scale`` estimates the tokens all threads have read, for the
+    learning rate.
     """
+    syn0, syn1neg, syn1 = w.syn0, w.syn1neg, w.syn1
+    window, negative = opt.window, opt.negative
     dim = syn0.shape[1]
     sen = np.empty(MAX_SENTENCE, np.int32)
     ctx = np.empty(2 * window, np.int32)
@@ -376,16 +504,19 @@ def train_skipgram(ids, syn0, syn1neg, syn1, prob, alias, points, codes, codelen
     targets = np.empty(negative + 3, np.int32)  # + 2: room for _pad
     labels = np.zeros(negative + 3, np.float32)
     g = np.empty((2 * window, negative + 3), np.float32)
-    path = np.empty(points.shape[1], np.int32)
+    nll = np.empty((2 * window, negative + 3), np.float32)
+    path = np.empty(tab.points.shape[1], np.int32)
+    own = me.own
     hot_nodes = (own[0, 0], own[0, 1], own[0, 2])
     hot_words = (own[1, 0], own[1, 1], own[1, 2])
     since = 0  # words trained since the last merge of the hot rows
-    state = rng[0]
+    loss, pairs = 0.0, 0
+    state = me.rng[0]
     pos = 0
     while pos < len(ids):
-        alpha = _alpha(alpha0, min_alpha, done_before + pos * done_scale, total)
-        length, pos, state = _read_sentence(ids, pos, sen, keep, state)
-        since = _share_if_due(since, length, syn1neg, syn1, seen, own)
+        alpha = np.float32(_learning_rate(schedule, done_before + pos * done_scale))
+        length, pos, state = _read_sentence(ids, pos, sen, tab.keep, state)
+        since = _share_if_due(since, length, w, me)
         for i in range(length):
             word = sen[i]
             state, r = _rand(state)
@@ -397,48 +528,81 @@ def train_skipgram(ids, syn0, syn1neg, syn1, prob, alias, points, codes, codelen
                     n_in += 1
             if n_in == 0:
                 continue
+            pairs += n_in
             gin[:n_in] = 0.0
-            if hs:  # two context words at a time; a block over the whole window lost accuracy
-                n = _path(word, points, codelens, hot_nodes, path)
+            n = _path(word, tab.points, tab.codelens, hot_nodes, path) if opt.hs else 0
+            if opt.exact:  # word2vec.c: pair by pair, each with its own negatives, updated at once
+                for j in range(n_in):
+                    h = syn0[ctx[j]]
+                    if opt.hs:
+                        loss += _hierarchical(h, gin[j], syn1, path, tab.codes[word], n, tab, alpha)
+                    if negative > 0:
+                        n_out, state = _draw_targets(word, targets, labels, hot_words, tab.prob, tab.alias, negative,
+                                                     state)
+                        loss += _sequential(h, gin[j], syn1neg, targets, labels, n_out, tab, alpha)
+                    for c in range(dim):
+                        h[c] += gin[j, c]
+                continue
+            if opt.hs:  # two context words at a time; a block over the whole window lost accuracy
                 for j in range(0, n_in - 1, 2):
-                    _hierarchical_pair(syn0[ctx[j]], syn0[ctx[j + 1]], gin[j], gin[j + 1], syn1, path, codes[word],
-                                       n, sig, alpha)
+                    loss += _hierarchical_pair(syn0[ctx[j]], syn0[ctx[j + 1]], gin[j], gin[j + 1], syn1, path,
+                                               tab.codes[word], n, tab, alpha)
                 if n_in % 2:
-                    _hierarchical(syn0[ctx[n_in - 1]], gin[n_in - 1], syn1, path, codes[word], n, sig, alpha)
+                    loss += _hierarchical(syn0[ctx[n_in - 1]], gin[n_in - 1], syn1, path, tab.codes[word], n, tab,
+                                          alpha)
             if negative > 0:
-                n_out, state = _draw_targets(word, targets, labels, hot_words, prob, alias, negative, state)
-                _window_block(syn0, ctx, n_in, syn1neg, targets, labels, n_out, sig, alpha, gin, g)
+                n_out, state = _draw_targets(word, targets, labels, hot_words, tab.prob, tab.alias, negative, state)
+                loss += _window_block(syn0, ctx, n_in, syn1neg, targets, labels, n_out, tab, alpha, gin, g, nll)
             for j in range(n_in):
                 h = syn0[ctx[j]]
                 grad = gin[j]
                 for c in range(dim):
                     h[c] += grad[c]
-    _share_all(syn1neg, syn1, seen, own)
-    rng[0] = state
+    _share_all(w, me)
+    me.rng[0] = state
+    me.loss[0] += loss
+    me.loss[1] += pairs
     return pos
 
 
+@njit(**_INLINE)
+def _place(j, i, window, hot):
+    """The row of pos for context position j of centre i: -window .. -1, 1 .. window in order,
+    as the rows this thread uses."""
+    p = j - i + window if j < i else j - i + window - 1
+    return _own(p, hot[0], hot[1], hot[2])
+
+
 @njit(**_FAST)
-def train_cbow(ids, syn0, syn1neg, syn1, prob, alias, points, codes, codelens, keep, sig,
-               window, negative, hs, own, seen, cbow_mean, alpha0, min_alpha, done_before, done_scale, total, rng):
+def train_cbow(ids, w, tab, opt, schedule, done_before, done_scale, me):
     """CBOW over ids: the mean (or sum) of the context rows learns to predict the centre word,
-    negative sampling takes three output rows per pass (_row_block)."""
+    negative sampling takes three output rows per pass (_row_block).
+
+    opt.corrected gives each context row the gradient of the mean, 1/C of the gradient of h
+    (word2vec.c gives each the whole of it); opt.positions weights each context row by its
+    position's vector (elementwise) before the mean, and trains those vectors too, with their
+    exact gradient (1/C of h's gradient times the row)."""
+    syn0, syn1neg, syn1, places = w.syn0, w.syn1neg, w.syn1, w.pos
+    window, negative = opt.window, opt.negative
     dim = syn0.shape[1]
     sen = np.empty(MAX_SENTENCE, np.int32)
     grad = np.empty(dim, np.float32)
     neu1 = np.empty(dim, np.float32)
     targets = np.empty(negative + 3, np.int32)  # + 2: room for _pad
     labels = np.zeros(negative + 3, np.float32)
-    path = np.empty(points.shape[1], np.int32)
+    path = np.empty(tab.points.shape[1], np.int32)
+    own = me.own
     hot_nodes = (own[0, 0], own[0, 1], own[0, 2])
     hot_words = (own[1, 0], own[1, 1], own[1, 2])
+    hot_places = (own[2, 0], own[2, 1], own[2, 2])
     since = 0  # words trained since the last merge of the hot rows
-    state = rng[0]
+    loss, pairs = 0.0, 0
+    state = me.rng[0]
     pos = 0
     while pos < len(ids):
-        alpha = _alpha(alpha0, min_alpha, done_before + pos * done_scale, total)
-        length, pos, state = _read_sentence(ids, pos, sen, keep, state)
-        since = _share_if_due(since, length, syn1neg, syn1, seen, own)
+        alpha = np.float32(_learning_rate(schedule, done_before + pos * done_scale))
+        length, pos, state = _read_sentence(ids, pos, sen, tab.keep, state)
+        since = _share_if_due(since, length, w, me)
         for i in range(length):
             word = sen[i]
             state, r = _rand(state)
@@ -446,33 +610,49 @@ def train_cbow(ids, syn0, syn1neg, syn1, prob, alias, points, codes, codelens, k
             lo, hi = max(i - span, 0), min(i + span + 1, length)
             if hi - lo < 2:
                 continue  # no context word
+            pairs += 1
             neu1[:] = 0.0
             for j in range(lo, hi):
                 if j != i:
                     h = syn0[sen[j]]
-                    for c in range(dim):
-                        neu1[c] += h[c]
+                    if opt.positions:
+                        d = places[_place(j, i, window, hot_places)]
+                        for c in range(dim):
+                            neu1[c] += d[c] * h[c]
+                    else:
+                        for c in range(dim):
+                            neu1[c] += h[c]
             inv = np.float32(1.0 / (hi - lo - 1))
-            if cbow_mean:
+            if opt.cbow_mean:
                 for c in range(dim):
                     neu1[c] *= inv
             grad[:] = 0.0
-            if hs:
-                n = _path(word, points, codelens, hot_nodes, path)
-                _hierarchical(neu1, grad, syn1, path, codes[word], n, sig, alpha)
+            if opt.hs:
+                n = _path(word, tab.points, tab.codelens, hot_nodes, path)
+                loss += _hierarchical(neu1, grad, syn1, path, tab.codes[word], n, tab, alpha)
             if negative > 0:
-                n_out, state = _draw_targets(word, targets, labels, hot_words, prob, alias, negative, state)
-                _row_block(neu1, grad, syn1neg, targets, labels, n_out, sig, alpha)
-            if not cbow_mean:  # summed context: spread the error over its words (as gensim)
+                n_out, state = _draw_targets(word, targets, labels, hot_words, tab.prob, tab.alias, negative, state)
+                loss += _row_block(neu1, grad, syn1neg, targets, labels, n_out, tab, alpha)
+            if opt.corrected or not opt.cbow_mean:  # the mean's own gradient; a sum spreads it (as gensim)
                 for c in range(dim):
                     grad[c] *= inv
             for j in range(lo, hi):
                 if j != i:
                     h = syn0[sen[j]]
-                    for c in range(dim):
-                        h[c] += grad[c]
-    _share_all(syn1neg, syn1, seen, own)
-    rng[0] = state
+                    if opt.positions:  # both from the old values: h by d x grad, d by h x grad / C
+                        d = places[_place(j, i, window, hot_places)]
+                        scale = np.float32(1.0) if opt.corrected else inv
+                        for c in range(dim):
+                            hc, dc = h[c], d[c]
+                            h[c] = hc + dc * grad[c]
+                            d[c] = dc + hc * grad[c] * scale
+                    else:
+                        for c in range(dim):
+                            h[c] += grad[c]
+    _share_all(w, me)
+    me.rng[0] = state
+    me.loss[0] += loss
+    me.loss[1] += pairs
     return pos
 
 

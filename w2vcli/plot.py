@@ -1,10 +1,15 @@
-"""A 2-D picture of words: PCA of their vectors, drawn as a standalone SVG (no plotting library)."""
+"""A 2-D picture of words: PCA of their vectors, drawn as a standalone SVG (no plotting
+library), or as PNG or PDF through matplotlib where it is installed."""
 
 from xml.sax.saxutils import escape
 
 import numpy as np
 
+from .atomic import atomic_open
 from .errors import W2VError
+from .words import json_text
+
+FORMATS = ("svg", "png", "pdf")  # chosen by the output's suffix
 
 WIDTH, HEIGHT, MARGIN = 800, 600, 60
 QUERY_COLOUR, NEIGHBOUR_COLOUR = "#c0392b", "#2c3e50"
@@ -38,25 +43,29 @@ def to_svg(coords: np.ndarray, labels: list[str], is_query: list[bool], title: s
         colour = QUERY_COLOUR if query else NEIGHBOUR_COLOUR
         weight = ' font-weight="bold"' if query else ""
         parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{4 if query else 3}" fill="{colour}"/>')
-        parts.append(f'<text x="{x + 6:.1f}" y="{y - 6:.1f}" fill="{colour}"{weight}>{escape(label)}</text>')
+        parts.append(f'<text x="{x + 6:.1f}" y="{y - 6:.1f}" fill="{colour}"{weight}>{escape(json_text(label))}</text>')
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
 
 
-def write_png(path: str, coords: np.ndarray, labels: list[str], is_query: list[bool]) -> None:
+def write_figure(path: str, kind: str, coords: np.ndarray, labels: list[str], is_query: list[bool]) -> None:
+    """A PNG or PDF of the map, drawn by matplotlib and written atomically."""
     try:
         import matplotlib
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        raise W2VError("PNG output needs matplotlib (pip install matplotlib); or write an .svg") from None
+        raise W2VError(f"{kind.upper()} output needs matplotlib (pip install matplotlib); or write an .svg") from None
     fig, ax = plt.subplots(figsize=(8, 6))
-    for (x, y), label, query in zip(coords, labels, is_query):
-        colour = QUERY_COLOUR if query else NEIGHBOUR_COLOUR
-        ax.scatter([x], [y], c=colour, s=20)
-        ax.annotate(label, (x, y), color=colour, fontweight="bold" if query else "normal")
-    ax.set_xticks([])
-    ax.set_yticks([])
-    fig.savefig(path, dpi=120, bbox_inches="tight")
-    plt.close(fig)
+    try:
+        for (x, y), label, query in zip(coords, labels, is_query):
+            colour = QUERY_COLOUR if query else NEIGHBOUR_COLOUR
+            ax.scatter([x], [y], c=colour, s=20)
+            ax.annotate(json_text(label), (x, y), color=colour, fontweight="bold" if query else "normal")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        with atomic_open(path) as f:
+            fig.savefig(f, format=kind, dpi=120, bbox_inches="tight")
+    finally:
+        plt.close(fig)

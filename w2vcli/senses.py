@@ -70,12 +70,11 @@ class ContextSpace:
         """(raw mean vectors, mask of contexts with at least one known word)."""
         out = np.zeros((len(contexts), self.vectors.dim), np.float32)
         ok = np.zeros(len(contexts), bool)
-        unit = self.vectors.unit
         for k, words in enumerate(contexts):
             ids = [i for i in (self.index.get(w, -1) for w in words) if i >= 0]
             if ids:
                 w = self.weights[ids]
-                out[k] = (w[:, None] * unit[ids]).sum(axis=0) / w.sum()
+                out[k] = (w[:, None] * self.vectors.unit_rows(np.array(ids))).sum(axis=0) / w.sum()
                 ok[k] = True
         return out, ok
 
@@ -245,7 +244,7 @@ def find_senses(vectors: Vectors, corpus: str, word: str, max_senses: int = 5, c
 
 def _neighbours(vectors: Vectors, direction: np.ndarray, word: str, n: int) -> list[tuple[str, float]]:
     # among the more frequent words only: rare words' vectors are noisy and crowd together
-    scores = vectors.unit[:NEIGHBOUR_VOCAB] @ direction
+    scores = vectors.unit_rows(slice(0, NEIGHBOUR_VOCAB)) @ direction
     exclude = [vectors.id(word)] if vectors.id(word) < len(scores) else []
     return vectors._top(scores, exclude, n)
 

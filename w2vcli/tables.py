@@ -2,17 +2,28 @@
 
 from dataclasses import dataclass
 
-import numba
 import numpy as np
+
+from .jit import njit
 
 EXP_TABLE_SIZE = 1000  # as word2vec.c: sigmoid sampled at 1000 points ...
 MAX_EXP = 6  # ... over [-6, 6]; beyond it the gradient is clipped (NS) or skipped (HS)
 NEG_POWER = 0.75  # as word2vec.c: negatives drawn from the unigram distribution ^ 3/4
 
 
+def _table_points() -> np.ndarray:
+    return (np.arange(EXP_TABLE_SIZE, dtype=np.float64) / EXP_TABLE_SIZE * 2 - 1) * MAX_EXP
+
+
 def sigmoid_table() -> np.ndarray:
-    x = (np.arange(EXP_TABLE_SIZE, dtype=np.float64) / EXP_TABLE_SIZE * 2 - 1) * MAX_EXP
-    return (1.0 / (1.0 + np.exp(-x))).astype(np.float32)
+    return (1.0 / (1.0 + np.exp(-_table_points()))).astype(np.float32)
+
+
+def loss_tables() -> tuple[np.ndarray, np.ndarray]:
+    """-log sigmoid(x) and -log (1 - sigmoid(x)) at the sigmoid table's points: the loss of a
+    prediction whose label is 1, or 0 (log(1 + e^-x) and log(1 + e^x), computed stably)."""
+    x = _table_points()
+    return np.logaddexp(0, -x).astype(np.float32), np.logaddexp(0, x).astype(np.float32)
 
 
 def keep_probabilities(counts: np.ndarray, sample: float) -> np.ndarray:
@@ -57,7 +68,7 @@ class NegativeSampler:
         return p
 
 
-@numba.njit(cache=True)
+@njit(cache=True)
 def _build_alias(p):
     n = len(p)
     scaled = p * n
@@ -102,7 +113,7 @@ class HuffmanTree:
         return cls(*_build_huffman(counts.astype(np.int64)))
 
 
-@numba.njit(cache=True)
+@njit(cache=True)
 def _build_huffman(counts):
     v = len(counts)
     if v < 2:

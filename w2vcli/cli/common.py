@@ -1,34 +1,162 @@
-"""What the command groups share: the error-to-exit-code Command class, the query options,
-loading a model, and the stdin query loop."""
+"""What the command groups share: the Command class that turns errors and signals into one
+line and an exit code, output to stdout and stderr, the query options, loading a model, and
+the stdin query loop.
+
+Output rules, in every command:
+- results go to stdout as UTF-8 bytes, whatever the locale or PYTHONIOENCODING; words are
+  shown as words.py says (\\xHH for bytes that are not UTF-8, in TSV; U+FFFD and an
+  ``escaped`` key, in JSON);
+- messages and progress go to stderr, best effort: a closed or full stderr never stops a job;
+- a reader that leaves (``| head -1``) ends the command quietly with exit 0; a closed stdout
+  (``>&-``) or a full one (``>/dev/full``) is an error, exit 1;
+- Ctrl-C exits 130 and SIGTERM 143 in every phase, after removing what was half written.
+"""
 
 import json
 import os
+import signal
 import sys
+import threading
 
 import click
 
 from .. import cache
-from ..errors import W2VError
+from ..errors import UsageError, W2VError
 from ..vectors import Vectors
+from ..words import json_text, json_word, shown, split_query
+
+stdout_closed = False  # set by entry() when the process started without a stdout
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that cleanups run as for Ctrl-C."""
+
+
+class PipeClosed(BaseException):
+    """The reader of stdout has gone."""
+
+
+def _raise_terminated(signum, frame):
+    raise Terminated()
 
 
 class Command(click.Command):
-    """Turns our W2VError into ``w2v: error: ...`` and its exit code, in one place."""
+    """Turns our W2VError into ``w2v: error: ...`` and its exit code, signals into 130/143, and a
+    closed pipe into a quiet exit, in one place."""
 
     def invoke(self, ctx):
+        previous = None
+        if threading.current_thread() is threading.main_thread():
+            previous = signal.signal(signal.SIGTERM, _raise_terminated)
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            flush()
+            return result
         except W2VError as e:
-            click.echo(f"w2v: error: {e}", err=True)
+            say(f"w2v: error: {e}")
             ctx.exit(e.exit_code)
-        except BrokenPipeError:  # `w2v nearest ... | head`: the reader left, that is fine
-            sys.stderr.close()
+        except KeyboardInterrupt:
+            say("w2v: interrupted (SIGINT): stopped, no output written")
+            ctx.exit(128 + signal.SIGINT)
+        except Terminated:
+            say("w2v: terminated (SIGTERM): stopped, no output written")
+            ctx.exit(128 + signal.SIGTERM)
+        except (PipeClosed, BrokenPipeError):
+            _silence_stdout()
             ctx.exit(0)
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
+
+
+def _stdout():
+    if stdout_closed or sys.stdout is None:
+        raise W2VError("standard output is closed: nowhere to write the results (use -o FILE, or >FILE)")
+    sys.stdout.flush()  # anything Click printed first stays first
+    return sys.stdout.buffer
+
+
+def _write_errors(write, *args):
+    try:
+        write(*args)
+    except BrokenPipeError:
+        raise PipeClosed() from None
+    except OSError as e:
+        raise W2VError(f"cannot write to standard output: {e.strerror or e}") from None
+
+
+def out(text: str) -> None:
+    """Results to stdout: text (words already shown as words.py says) as UTF-8."""
+    out_bytes(text.encode("utf-8", "surrogateescape"))
+
+
+def out_bytes(data: bytes) -> None:
+    """Raw bytes to stdout (vocabularies, classes: files of words as they are)."""
+    _write_errors(_stdout().write, data)
+
+
+def out_json(obj) -> None:
+    out(json.dumps(obj, ensure_ascii=False) + "\n")
+
+
+def flush() -> None:
+    if stdout_closed or sys.stdout is None:
+        return
+    _write_errors(sys.stdout.flush)
+    _write_errors(sys.stdout.buffer.flush)
+
+
+def _silence_stdout() -> None:
+    """The reader left: send whatever Python still holds for stdout to /dev/null at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+_stderr_dead = False
+
+
+def say(message: str, quiet: bool = False) -> None:
+    """A message on stderr, best effort: a closed, full or broken stderr loses it, nothing more."""
+    global _stderr_dead
+    if quiet or _stderr_dead or sys.stderr is None:
+        return
+    try:
+        sys.stderr.flush()
+        buffer = getattr(sys.stderr, "buffer", None)
+        if buffer is not None:
+            buffer.write((message + "\n").encode("utf-8", "backslashreplace"))
+            buffer.flush()
+        else:
+            sys.stderr.write(message + "\n")
+    except (OSError, ValueError):
+        _stderr_dead = True
+
+
+def stderr_is_terminal() -> bool:
+    try:
+        return sys.stderr is not None and not _stderr_dead and sys.stderr.isatty()
+    except (OSError, ValueError):
+        return False
+
+
+def write_stderr(text: str) -> None:
+    """Progress text on stderr (no newline added), best effort."""
+    global _stderr_dead
+    if _stderr_dead or sys.stderr is None:
+        return
+    try:
+        sys.stderr.write(text)
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        _stderr_dead = True
 
 
 def _say(quiet: bool, message: str) -> None:
-    if not quiet:
-        click.echo(message, err=True)
+    say(message, quiet)
 
 
 def _binary_output(path: str, fmt: str) -> bool:
@@ -40,7 +168,7 @@ def _binary_output(path: str, fmt: str) -> bool:
 def _model_path(model: str | None) -> str:
     path = model or os.environ.get("W2V_MODEL")
     if not path:
-        raise W2VError("no vector file: pass -m PATH or set W2V_MODEL", exit_code=2)
+        raise UsageError("no vector file: pass -m PATH or set W2V_MODEL")
     return path
 
 
@@ -49,7 +177,7 @@ def query_options(f):
     f = click.option("--no-cache", is_flag=True, help=f"Parse the file; do not use or write PATH{cache.SUFFIX}/.")(f)
     f = click.option("--json", "as_json", is_flag=True, help="One JSON object per query instead of TSV.")(f)
     f = click.option("-m", "--model", "model", type=click.Path(dir_okay=False),
-                     help="Vector file, word2vec text or binary [env: W2V_MODEL].")(f)
+                     help="Vector file, word2vec text or binary, GloVe, .gz/.bz2/.xz [env: W2V_MODEL].")(f)
     return f
 
 
@@ -58,11 +186,11 @@ def _load(model: str | None, no_cache: bool) -> Vectors:
 
 
 def _stdin_queries(width: int | None):
-    """(line number, words) for each non-empty stdin line; ``width`` words per line if given."""
-    if sys.stdin.isatty():
-        raise W2VError("give the words as arguments, or pipe queries on stdin (one per line)", exit_code=2)
+    """(line number, words, problem) for each non-empty stdin line; ``width`` words per line if given."""
+    if sys.stdin is None or sys.stdin.isatty():
+        raise UsageError("give the words as arguments, or pipe queries on stdin (one per line)")
     for lineno, line in enumerate(sys.stdin.buffer, 1):
-        words = line.decode("utf-8", "surrogateescape").split()
+        words = split_query(line)
         if not words:
             continue
         if width is not None and len(words) != width:
@@ -73,17 +201,17 @@ def _stdin_queries(width: int | None):
 
 def _print_results(query: list[str], results, as_json: bool, with_query: bool) -> None:
     if as_json:
-        click.echo(json.dumps({"query": query, "results": [{"word": w, "score": round(s, 6)} for w, s in results]},
-                              ensure_ascii=False))
+        out_json({"query": [json_text(w) for w in query],
+                  "results": [json_word(w, score=round(s, 6)) for w, s in results]})
         return
-    prefix = " ".join(query) + "\t" if with_query else ""
-    click.echo("".join(f"{prefix}{w}\t{s:.6f}\n" for w, s in results), nl=False)
+    prefix = " ".join(map(shown, query)) + "\t" if with_query else ""
+    out("".join(f"{prefix}{shown(w)}\t{s:.6f}\n" for w, s in results))
 
 
 def _report(lineno: int, query: list[str], message: str, as_json: bool) -> None:
-    click.echo(f"w2v: line {lineno}: {message}", err=True)
+    say(f"w2v: line {lineno}: {message}")
     if as_json:
-        click.echo(json.dumps({"query": query, "error": message}, ensure_ascii=False))
+        out_json({"query": [json_text(w) for w in query], "error": message})
 
 
 def _run_stdin(vectors: Vectors, width: int | None, answer, as_json: bool, show=None, batch: int = 1024) -> int:
@@ -93,7 +221,7 @@ def _run_stdin(vectors: Vectors, width: int | None, answer, as_json: bool, show=
     failed = 0
     pending = []
 
-    def flush():
+    def flush_pending():
         if pending:
             for (lineno, words), results in zip(pending, answer([w for _, w in pending])):
                 show(words, results)
@@ -101,17 +229,17 @@ def _run_stdin(vectors: Vectors, width: int | None, answer, as_json: bool, show=
 
     for lineno, words, problem in _stdin_queries(width):
         if problem is None:
-            try:
-                [vectors.id(w) for w in words]
+            try:  # the words as the vectors hold them (a query may name one by its shown form)
+                words = [vectors.words[vectors.id(w)] for w in words]
             except W2VError as e:  # the unknown word, with close spellings
                 problem = str(e)
         if problem is not None:
-            flush()
+            flush_pending()
             _report(lineno, words, problem, as_json)
             failed += 1
             continue
         pending.append((lineno, words))
         if len(pending) >= batch:
-            flush()
-    flush()
+            flush_pending()
+    flush_pending()
     return 1 if failed else 0

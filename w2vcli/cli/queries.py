@@ -1,15 +1,23 @@
 """Query commands: nearest, analogy, similarity, eval, info."""
 
-import json
 import os
 
 import click
 import numpy as np
 
-from ..errors import W2VError
+from ..errors import UsageError
 from ..evaluate import analogies, word_pairs
-from ..formats import read_vectors
-from .common import Command, _load, _print_results, _run_stdin, query_options
+from ..formats import VectorReader
+from ..words import decode_word, json_text, shown
+from .common import (
+    Command,
+    _load,
+    _print_results,
+    _run_stdin,
+    out,
+    out_json,
+    query_options,
+)
 
 
 @click.command(cls=Command)
@@ -18,7 +26,7 @@ from .common import Command, _load, _print_results, _run_stdin, query_options
 @click.option("-n", "count", type=click.IntRange(1), default=10, show_default=True, help="Neighbours to print.")
 @click.pass_context
 def nearest(ctx, words, model, as_json, no_cache, count):
-    """Words closest to WORDS by cosine similarity (to their mean, for several words,
+    r"""Words closest to WORDS by cosine similarity (to their mean, for several words,
     like word2vec.c's distance). Without WORDS, one query per stdin line, answered in
     batches; a line with an unknown word is reported on stderr, the others go on, and
     the exit code is 1.
@@ -56,7 +64,7 @@ def analogy(ctx, words, model, as_json, no_cache, count, method):
 
     if words:
         if len(words) != 3:
-            raise W2VError(f"analogy takes 3 words (A B C), got {len(words)}", exit_code=2)
+            raise UsageError(f"analogy takes 3 words (A B C), got {len(words)}")
         _print_results(list(words), answer([words])[0], as_json, with_query=False)
         return
     ctx.exit(_run_stdin(vectors, 3, answer, as_json))
@@ -77,13 +85,13 @@ def similarity(ctx, words, model, as_json, no_cache):
 
     def show(pair, score, with_query=True):
         if as_json:
-            click.echo(json.dumps({"query": list(pair), "score": round(score, 6)}, ensure_ascii=False))
+            out_json({"query": [json_text(w) for w in pair], "score": round(score, 6)})
         else:
-            click.echo(("\t".join(pair) + "\t" if with_query else "") + f"{score:.6f}")
+            out(("\t".join(map(shown, pair)) + "\t" if with_query else "") + f"{score:.6f}\n")
 
     if words:
         if len(words) != 2:
-            raise W2VError(f"similarity takes 2 words, got {len(words)}", exit_code=2)
+            raise UsageError(f"similarity takes 2 words, got {len(words)}")
         show(words, vectors.similarity(*words), with_query=False)
         return
     ctx.exit(_run_stdin(vectors, 2, lambda pairs: [vectors.similarity(*p) for p in pairs], as_json, show))
@@ -126,34 +134,47 @@ def eval_cmd(model, as_json, no_cache, analogy_file, pair_files, restrict):
         report["pairs"].append({"file": os.path.basename(path), "spearman": rho,
                                 "pairs": r.pairs, "oov": r.oov})
     if as_json:
-        click.echo(json.dumps(report))
+        out_json(report)
         return
-    for a in report["analogies"] or []:
-        click.echo(f"analogy\t{a['section']}\t{a['accuracy'] * 100:.2f}\t{a['correct']}/{a['seen']}\t(of {a['questions']})")
+    lines = [f"analogy\t{shown(a['section'])}\t{a['accuracy'] * 100:.2f}\t{a['correct']}/{a['seen']}\t(of {a['questions']})"
+             for a in report["analogies"] or []]
     for p in report["pairs"]:
         rho = "n/a" if p["spearman"] is None else f"{p['spearman']:.4f}"
-        click.echo(f"pairs\t{p['file']}\t{rho}\t{p['pairs']} pairs\t({p['oov']} oov)")
+        lines.append(f"pairs\t{shown(p['file'])}\t{rho}\t{p['pairs']} pairs\t({p['oov']} oov)")
+    out("".join(line + "\n" for line in lines))
 
 
 @click.command(cls=Command)
 @click.argument("path", type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="One JSON object instead of TSV.")
 def info(path, as_json):
-    """Words, dimensions, format and vector lengths of a vector file.
+    """Words, dimensions, format and vector lengths of a vector file (read a block at a time:
+    any size, in little memory).
 
     \b
       w2v info vecs.bin
+      w2v info GoogleNews-vectors-negative300.bin.gz --json
     """
-    words, matrix, binary = read_vectors(path)
-    norms = np.linalg.norm(matrix, axis=1) if len(matrix) else np.zeros(1)
-    facts = {
-        "path": path, "words": len(words), "dims": int(matrix.shape[1]), "format": "binary" if binary else "text",
-        "bytes": os.path.getsize(path), "duplicate_words": len(words) - len(set(words)),
-        "norm_min": round(float(norms.min()), 6), "norm_mean": round(float(norms.mean()), 6),
-        "norm_max": round(float(norms.max()), 6), "first_words": [w.decode("utf-8", "replace") for w in words[:5]],
-    }
+    rows, seen, duplicates, first = 0, set(), 0, []
+    low, high, total = np.inf, 0.0, 0.0
+    with VectorReader(path) as reader:
+        for words, block in reader.blocks():
+            norms = np.sqrt(np.einsum("ij,ij->i", block, block, dtype=np.float64))
+            low, high, total = min(low, norms.min()), max(high, norms.max()), total + norms.sum()
+            rows += len(words)
+            first += words[: 5 - len(first)]
+            before = len(seen)
+            seen.update(words)
+            duplicates += len(words) - (len(seen) - before)
+        facts = {
+            "path": path, "words": rows, "dims": reader.dim, "format": "binary" if reader.binary else "text",
+            "compressed": reader.compressed, "bytes": os.path.getsize(path) if os.path.isfile(path) else None,
+            "duplicate_words": duplicates, "norm_min": round(float(low if rows else 0), 6),
+            "norm_mean": round(total / rows if rows else 0.0, 6), "norm_max": round(float(high), 6),
+            "first_words": [decode_word(w) for w in first],
+        }
     if as_json:
-        click.echo(json.dumps(facts, ensure_ascii=False))
+        out_json({**facts, "path": json_text(path), "first_words": [json_text(w) for w in facts["first_words"]]})
     else:
-        for key, value in facts.items():
-            click.echo(f"{key}\t{' '.join(value) if isinstance(value, list) else value}")
+        out("".join(f"{key}\t{' '.join(map(shown, value)) if isinstance(value, list) else shown(str(value))}\n"
+                    for key, value in facts.items()))

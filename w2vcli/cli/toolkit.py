@@ -1,18 +1,32 @@
 """The rest of the toolkit: convert, phrases, classes, export, plot, senses, tokenize."""
 
-import json
 import os
 import sys
 import time
 from stat import S_ISREG
 
 import click
+import numpy as np
 
-from ..atomic import atomic_open, check_writable
-from ..errors import W2VError
-from ..formats import write_vectors
-from ..vectors import Vectors, encode_word
-from .common import Command, _binary_output, _load, _model_path, _say, query_options
+from ..atomic import atomic_open, check_writable, refuse_same_files
+from ..errors import UsageError
+from ..formats import VectorReader, VectorWriter
+from ..words import encode_word, json_text, json_word, shown
+from .common import (
+    Command,
+    _binary_output,
+    _load,
+    _model_path,
+    _say,
+    _stdout,
+    _write_errors,
+    out,
+    out_bytes,
+    out_json,
+    query_options,
+    stderr_is_terminal,
+    write_stderr,
+)
 
 
 @click.command(cls=Command)
@@ -23,15 +37,28 @@ from .common import Command, _binary_output, _load, _model_path, _say, query_opt
 @click.option("--limit", type=click.IntRange(1), default=None, help="Keep only the first N words.")
 @click.option("--normalize", is_flag=True, help="Scale every vector to length 1.")
 def convert(source, target, fmt, limit, normalize):
-    """Rewrite a vector file as word2vec text or binary (reads text, binary and GloVe files).
+    """Rewrite a vector file as word2vec text or binary (reads text, binary and GloVe files,
+    also .gz/.bz2/.xz), a block at a time: any size, in little memory.
 
     \b
       w2v convert vecs.bin vecs.txt
       w2v convert glove.6B.100d.txt glove.bin --limit 100000 --normalize
     """
-    vectors = Vectors.load(source)
-    words, matrix = vectors.words[:limit], (vectors.unit if normalize else vectors.matrix)[:limit]
-    write_vectors(target, [encode_word(w) for w in words], matrix, _binary_output(target, fmt))
+    refuse_same_files({"TARGET": target}, {"SOURCE": source})
+    check_writable(target)
+    with VectorReader(source) as reader:
+        rows = reader.rows_to_write(limit)
+        if rows is None:  # a pipe without a header: the rows must be counted before the header is written
+            parts = [reader.read_all(limit=limit)]
+            rows = len(parts[0][0])
+        else:
+            parts = reader.blocks(limit=limit)
+        with VectorWriter(target, rows, reader.dim, _binary_output(target, fmt)) as writer:
+            for words, block in parts:
+                if normalize:
+                    norms = np.sqrt(np.einsum("ij,ij->i", block, block))[:, None]
+                    block = block / np.where(norms > 0, norms, 1)
+                writer.write(words, block)
 
 
 @click.command(cls=Command)
@@ -58,9 +85,10 @@ def phrases(corpus, output, threshold, min_count, passes, joiner, quiet):
     def report(p, counts, joined):
         _say(quiet, f"pass {p}: {counts.total:,} words, {len(counts.index):,} distinct, {joined:,} pairs joined")
 
+    refuse_same_files({"-o": output}, {"CORPUS": corpus})
     check_writable(output)
     if not joiner or any(c.isspace() for c in joiner):
-        raise W2VError("--joiner must be non-empty and hold no whitespace", exit_code=2)
+        raise UsageError("--joiner must be non-empty and hold no whitespace")
     run_phrases(corpus, output, threshold, min_count, passes, joiner.encode(), report)
 
 
@@ -78,20 +106,26 @@ def classes(model, as_json, no_cache, k, output):
     """
     from ..classes import kmeans_classes, write_classes
 
-    vectors = Vectors.load(_model_path(model))
-    result = kmeans_classes(vectors.matrix, k)
+    if output != "-":
+        refuse_same_files({"-o": output}, {"-m": _model_path(model)})
+        check_writable(output)
+    vectors = _load(model, no_cache)
+    result = kmeans_classes(vectors.vectors, k)
     if as_json:
         groups = {}
         for w, c in zip(vectors.words, result.tolist()):
-            groups.setdefault(c, []).append(w)
-        text = "".join(json.dumps({"class": c, "words": ws}, ensure_ascii=False) + "\n" for c, ws in sorted(groups.items()))
+            groups.setdefault(c, []).append(json_text(w))
+        lines = [{"class": c, "words": ws} for c, ws in sorted(groups.items())]
         if output == "-":
-            click.echo(text, nl=False)
+            for line in lines:
+                out_json(line)
         else:
+            import json
+
             with atomic_open(output) as f:
-                f.write(text.encode())
-    elif output == "-":
-        click.echo("".join(f"{w} {c}\n" for w, c in zip(vectors.words, result.tolist())), nl=False)
+                f.write("".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines).encode())
+    elif output == "-":  # word2vec.c's 'word class' lines: the words' raw bytes, as in a file
+        out_bytes(b"".join(b"%s %d\n" % (encode_word(w), c) for w, c in zip(vectors.words, result.tolist())))
     else:
         write_classes(output, [encode_word(w) for w in vectors.words], result)
 
@@ -119,6 +153,7 @@ def export(model, as_json, no_cache, vocab_path, output, oov, seed, fmt):
 
     if fmt == "auto":
         fmt = {".npy": "npy", ".npz": "npz"}.get(os.path.splitext(output)[1].lower(), "txt")
+    refuse_same_files({"-o": output}, {"-m": _model_path(model), "--vocab": vocab_path})
     check_writable(output)
     tokens = read_tokens(vocab_path)
     result = align(_load(model, no_cache), tokens, oov, seed)
@@ -126,30 +161,38 @@ def export(model, as_json, no_cache, vocab_path, output, oov, seed, fmt):
     summary = {"tokens": len(tokens), "found": result.found, "case_folded": result.folded,
                "missing": len(result.missing), "oov_rows": oov, "shape": list(result.matrix.shape)}
     if as_json:
-        click.echo(json.dumps({**summary, "missing_examples": result.missing[:20]}, ensure_ascii=False))
+        out_json({**summary, "missing_examples": [json_text(w) for w in result.missing[:20]]})
     else:
-        examples = f" (e.g. {', '.join(result.missing[:5])})" if result.missing else ""
-        click.echo(f"{len(tokens):,} tokens: {result.found:,} found, {result.folded:,} found lower-cased, "
-                   f"{len(result.missing):,} missing{examples}, filled with {oov}; wrote {output} "
-                   f"{result.matrix.shape[0]} x {result.matrix.shape[1]}", err=True)
+        examples = f" (e.g. {', '.join(map(shown, result.missing[:5]))})" if result.missing else ""
+        _say(False, f"{len(tokens):,} tokens: {result.found:,} found, {result.folded:,} found lower-cased, "
+                    f"{len(result.missing):,} missing{examples}, filled with {oov}; wrote {output} "
+                    f"{result.matrix.shape[0]} x {result.matrix.shape[1]}")
 
 
 @click.command(cls=Command)
 @click.argument("words", nargs=-1, required=True)
 @query_options
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="map.svg (or .png with matplotlib).")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="map.svg, or map.png / map.pdf (these need matplotlib).")
 @click.option("--neighbours", type=click.IntRange(0, 50), default=0, show_default=True,
               help="Also draw each word's N nearest neighbours.")
 @click.option("--method", type=click.Choice(["pca"]), default="pca", show_default=True, help="Projection to 2-D.")
 def plot(words, model, as_json, no_cache, output, neighbours, method):
-    """Draw WORDS (and their neighbours) in 2-D by PCA of their vectors, as a standalone SVG.
+    """Draw WORDS (and their neighbours) in 2-D by PCA of their vectors: a standalone SVG, or a
+    PNG or PDF with matplotlib (the format by the suffix of -o).
 
     \b
       w2v plot king queen man woman paris france -m vecs.bin -o map.svg
       w2v plot bank river money -m vecs.bin -o bank.svg --neighbours 5
     """
-    from ..plot import pca_2d, to_svg, write_png
+    from ..plot import FORMATS, pca_2d, to_svg, write_figure
 
+    kind = os.path.splitext(output)[1].lower().lstrip(".")
+    if kind not in FORMATS:
+        raise UsageError(f"-o {output}: the map is written as {', '.join('.' + f for f in FORMATS)} "
+                         f"(by the suffix), not .{kind or '(none)'}")
+    refuse_same_files({"-o": output}, {"-m": _model_path(model)})
+    check_writable(output)
     vectors = _load(model, no_cache)
     labels, is_query = [], []
     for w in words:
@@ -162,16 +205,15 @@ def plot(words, model, as_json, no_cache, output, neighbours, method):
             if n not in labels:
                 labels.append(n)
                 is_query.append(False)
-    coords = pca_2d(vectors.matrix[[vectors.id(w) for w in labels]])
-    check_writable(output)
-    if output.lower().endswith(".png"):
-        write_png(output, coords, labels, is_query)
-    else:
+    coords = pca_2d(vectors.vectors[[vectors.id(w) for w in labels]])
+    if kind == "svg":
         with atomic_open(output) as f:
             f.write(to_svg(coords, labels, is_query, title=f"PCA of {len(labels)} words").encode())
+    else:
+        write_figure(output, kind, coords, labels, is_query)
     if as_json:
-        click.echo(json.dumps([{"word": w, "x": round(float(x), 6), "y": round(float(y), 6), "query": q}
-                               for w, (x, y), q in zip(labels, coords, is_query)], ensure_ascii=False))
+        out_json([json_word(w, x=round(float(x), 6), y=round(float(y), 6), query=q)
+                  for w, (x, y), q in zip(labels, coords, is_query)])
 
 
 @click.command(cls=Command)
@@ -204,10 +246,13 @@ def senses(word, model, as_json, no_cache, corpus, max_senses, force, contexts, 
     """
     from ..senses import find_senses, tag_corpus
 
-    vectors = _load(model, no_cache)
     if tag_file:
         if not output:
-            raise W2VError("--tag needs -o/--output for the tagged corpus", exit_code=2)
+            raise UsageError("--tag needs -o/--output for the tagged corpus")
+        refuse_same_files({"-o": output}, {"--corpus": corpus, "--tag": tag_file, "-m": _model_path(model)})
+        check_writable(output)
+    vectors = _load(model, no_cache)
+    if tag_file:
         from ..export import read_tokens
 
         words = read_tokens(tag_file)
@@ -215,49 +260,47 @@ def senses(word, model, as_json, no_cache, corpus, max_senses, force, contexts, 
             vectors.id(w)
 
         def report(r):
-            click.echo(f"{r.word}: {len(r.senses)} sense(s) from {r.sampled} of {r.occurrences} occurrences", err=True)
+            _say(False, f"{shown(r.word)}: {len(r.senses)} sense(s) from {r.sampled} of {r.occurrences} occurrences")
 
         with atomic_open(output) as f:
             tagged = tag_corpus(vectors, corpus, words, f, window, max_senses, contexts, seed, report)
         for w, n in tagged.items():
-            click.echo(f"{w}: {n:,} occurrences tagged", err=True)
+            _say(False, f"{shown(w)}: {n:,} occurrences tagged")
         return
     if not word:
-        raise W2VError("give a WORD, or --tag FILE", exit_code=2)
-    ctx_vectors = Vectors.load(context_model) if context_model else None
+        raise UsageError("give a WORD, or --tag FILE")
+    ctx_vectors = _load(context_model, no_cache) if context_model else None
     r = find_senses(vectors, corpus, word, max_senses, contexts, window, force, count, examples, seed, ctx_vectors)
     if as_json:
-        click.echo(json.dumps({
-            "word": r.word, "occurrences": r.occurrences, "sampled": r.sampled,
+        out_json({
+            **json_word(r.word), "occurrences": r.occurrences, "sampled": r.sampled,
             "silhouette": {str(k): round(v, 4) for k, v in r.silhouettes.items()},
             "senses": [{"sense": i + 1, "share": round(s.share, 4), "size": s.size,
-                        "neighbours": [{"word": w, "score": round(x, 6)} for w, x in s.neighbours],
-                        "examples": s.examples} for i, s in enumerate(r.senses)]}, ensure_ascii=False))
+                        "neighbours": [json_word(w, score=round(x, 6)) for w, x in s.neighbours],
+                        "examples": [json_text(e) for e in s.examples]} for i, s in enumerate(r.senses)]})
         return
+    lines = []
     for i, s in enumerate(r.senses, 1):
-        click.echo(f"{r.word}\t{i}\t{s.share:.3f}\tneighbours\t" + " ".join(f"{w}:{x:.3f}" for w, x in s.neighbours))
-        for example in s.examples:
-            click.echo(f"{r.word}\t{i}\t{s.share:.3f}\texample\t{example}")
-    click.echo(f"{r.word}: {len(r.senses)} sense(s) from {r.sampled:,} sampled of {r.occurrences:,} occurrences",
-               err=True)
+        lines.append(f"{shown(r.word)}\t{i}\t{s.share:.3f}\tneighbours\t"
+                     + " ".join(f"{shown(w)}:{x:.3f}" for w, x in s.neighbours))
+        lines += [f"{shown(r.word)}\t{i}\t{s.share:.3f}\texample\t{shown(e)}" for e in s.examples]
+    out("".join(line + "\n" for line in lines))
+    _say(False, f"{shown(r.word)}: {len(r.senses)} sense(s) from {r.sampled:,} sampled of {r.occurrences:,} occurrences")
 
 
-def _refuse_same_file(inputs: tuple[str, ...], output: str) -> None:
-    """Reading a file while writing it (``-o`` or ``>>`` onto an input) would lose it or never end."""
-    def stat(path, stream):
-        try:
-            return os.stat(path) if path != "-" else os.fstat(stream.fileno())
-        except (OSError, ValueError):  # missing (reported later), or a test's stream with no descriptor
-            return None
-
-    target = stat(output, sys.stdout)
-    if target is None or not S_ISREG(target.st_mode):
+def _refuse_stdout_onto_an_input(inputs: tuple[str, ...]) -> None:
+    """``w2v tokenize raw.txt >> raw.txt`` would read what it writes and never end."""
+    try:
+        target = os.fstat(sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # no stdout, or a test's stream without a descriptor
         return
     for path in inputs:
-        source = stat(path, sys.stdin)
-        if source is not None and os.path.samestat(source, target):
-            where = "standard output" if output == "-" else output
-            raise W2VError(f"{where} is the same file as input {path}: write to another file", exit_code=2)
+        try:
+            source = os.stat(path) if path != "-" else os.fstat(sys.stdin.fileno())
+        except (OSError, ValueError, AttributeError):  # missing: reported when it is opened
+            continue
+        if S_ISREG(target.st_mode) and os.path.samestat(source, target):
+            raise UsageError(f"standard output is the same file as input {path}: write to another file")
 
 
 @click.command("tokenize", cls=Command)
@@ -288,17 +331,19 @@ def tokenize_cmd(inputs, output, keep_case, punct, numbers, segment, quiet):
 
     options = TokenizeOptions(keep_case=keep_case, punct=punct, numbers=numbers, segment=segment)
     if not inputs and sys.stdin.isatty():
-        raise W2VError("give INPUT files, or pipe text on stdin (w2v tokenize - reads the terminal)", exit_code=2)
+        raise UsageError("give INPUT files, or pipe text on stdin (w2v tokenize - reads the terminal)")
     inputs = inputs or ("-",)
-    _refuse_same_file(inputs, output)
-    if output != "-":
+    if output == "-":
+        _refuse_stdout_onto_an_input(inputs)
+    else:
+        for path in inputs:
+            refuse_same_files({"-o": output}, {"input": path})
         check_writable(output)
-    stats, started, tty = TokenizeStats(), time.perf_counter(), sys.stderr.isatty() and not quiet
+    stats, started, tty = TokenizeStats(), time.perf_counter(), stderr_is_terminal() and not quiet
 
     def progress(s):
         if tty:
-            click.echo(f"\r{s.bytes_read / 1e6:,.1f} MB read, {s.lines:,} lines, {s.tokens:,} tokens", err=True,
-                       nl=False)
+            write_stderr(f"\r{s.bytes_read / 1e6:,.1f} MB read, {s.lines:,} lines, {s.tokens:,} tokens")
 
     def run(out):
         for path in inputs:
@@ -310,17 +355,11 @@ def tokenize_cmd(inputs, output, keep_case, punct, numbers, segment, quiet):
                     stream.close()
 
     if output == "-":
-        try:
-            run(sys.stdout.buffer)
-            sys.stdout.buffer.flush()
-        except BrokenPipeError:  # `| head`: the reader has gone; nothing left to flush at exit either
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            raise
+        _write_errors(run, _stdout())  # a reader that leaves, a full disk: as every command
     else:
-        with atomic_open(output) as out:
-            run(out)
-    seconds = time.perf_counter() - started
+        with atomic_open(output) as f:
+            run(f)
     if tty:
-        click.echo("", err=True)
+        write_stderr("\n")
     _say(quiet, f"{stats.lines:,} lines, {stats.tokens:,} tokens, {stats.replaced_bytes:,} bytes that were not UTF-8 "
-                f"replaced; {stats.bytes_read / 1e6:,.1f} MB in {seconds:.1f} s")
+                f"replaced; {stats.bytes_read / 1e6:,.1f} MB in {time.perf_counter() - started:.1f} s")

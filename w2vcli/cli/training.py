@@ -1,24 +1,14 @@
 """Training commands: train and vocab."""
 
-import os
-import sys
 import time
 
 import click
+from click.core import ParameterSource
 
-from ..atomic import check_writable
-from ..corpus import iter_tokens, open_corpus
-from ..errors import W2VError
-from ..formats import read_vectors, write_vectors
-from ..vocab import MAX_VOCAB, Vocab, encode
-from .common import Command, _binary_output, _say
-
-
-def _fmt_count(n: float) -> str:
-    for unit, size in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
-        if n >= size:
-            return f"{n / size:.2f}{unit}"
-    return f"{n:.0f}"
+from ..atomic import check_writable, refuse_same_files
+from ..corpus import corpus_paths, read_corpus, reporting
+from ..vocab import MAX_VOCAB, encode
+from .common import Command, _say, out_bytes, say, stderr_is_terminal, write_stderr
 
 
 def _fmt_time(seconds: float) -> str:
@@ -33,41 +23,38 @@ class ProgressLine:
 
     def __init__(self, enabled: bool, every: float = 60.0):
         self.enabled = enabled
-        self.tty = sys.stderr.isatty()
+        self.tty = stderr_is_terminal()
         self.next_tenth = 1
         self.every = every
         self.last = time.monotonic()
 
     def __call__(self, p) -> None:
+        from ..pipeline import _fmt_count
+
         if not self.enabled:
             return
         bar = "#" * int(p.fraction * 30)
+        loss = f"  loss {p.loss:.4f}" if p.epoch_losses else ""
         text = (f"[{bar:<30}] {p.fraction * 100:5.1f}%  {_fmt_count(p.words_per_sec)} words/s  "
-                f"alpha {p.alpha:.6f}  ETA {_fmt_time(p.eta)}")
+                f"alpha {p.alpha:.6f}{loss}  ETA {_fmt_time(p.eta)}")
         if self.tty:
-            click.echo("\r" + text, err=True, nl=False)
+            write_stderr("\r" + text)
         elif p.fraction * 10 >= self.next_tenth or time.monotonic() - self.last >= self.every:
             self.next_tenth = int(p.fraction * 10) + 1
             self.last = time.monotonic()
-            click.echo(text, err=True)
+            say(text)
 
     def finish(self) -> None:
         if self.enabled and self.tty:
-            click.echo("", err=True)
+            write_stderr("\n")
 
 
-def _encode_corpus(corpus: str, **options):
-    """Count and encode a corpus file (or - for stdin) in one pass; see vocab.encode."""
-    stream = open_corpus(corpus)
-    try:
-        return encode(iter_tokens(stream), **options)
-    finally:
-        if stream is not sys.stdin.buffer:
-            stream.close()
+TRAINING_OPTIONS = ["model", "dim", "window", "negative", "hs", "sample", "epochs", "min_count", "alpha", "min_alpha",
+                    "threads", "max_vocab", "seed", "cbow_mean"]
 
 
-@click.command(cls=Command)
-@click.argument("corpus", type=click.Path(dir_okay=False, allow_dash=True))
+@click.command("train", cls=Command)
+@click.argument("corpus", nargs=-1, required=True, type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Where to write the word vectors.")
 @click.option("--format", "fmt", type=click.Choice(["auto", "binary", "text"]), default="auto", show_default=True,
               help="word2vec file format (word2vec.c -binary); auto: binary for *.bin, text otherwise.")
@@ -80,7 +67,8 @@ def _encode_corpus(corpus: str, **options):
 @click.option("--sample", type=float, default=1e-3, show_default=True, help="Subsampling threshold for frequent words; 0 = off.")
 @click.option("--epochs", "--iter", "epochs", type=int, default=5, show_default=True, help="Passes over the corpus.")
 @click.option("--min-count", type=int, default=5, show_default=True, help="Drop words rarer than this.")
-@click.option("--alpha", type=float, default=None, help="Starting learning rate [default: 0.025 skip-gram, 0.05 CBOW].")
+@click.option("--alpha", type=float, default=None,
+              help="Starting learning rate, at most 1 [default: 0.025 skip-gram, 0.05 CBOW].")
 @click.option("--min-alpha", type=float, default=None, help="Final learning rate [default: alpha * 1e-4].")
 @click.option("--threads", type=int, default=None, help="Training threads [default: all cores].")
 @click.option("--max-vocab", "--max-vocab-build", "max_vocab", type=int, default=MAX_VOCAB, show_default=True,
@@ -88,6 +76,16 @@ def _encode_corpus(corpus: str, **options):
                    "(word2vec.c's ReduceVocab; checked after each 16 MiB block); the count forgotten is reported.")
 @click.option("--seed", type=int, default=1, show_default=True, help="Random seed; with --threads 1 the output is identical on every run.")
 @click.option("--cbow-mean/--cbow-sum", default=True, show_default=True, help="CBOW: average or sum the context vectors.")
+@click.option("--corrected-cbow", is_flag=True,
+              help="CBOW: give each context vector the gradient of the mean, 1/C of the whole "
+                   "(Irsoy et al. 2021); its own default --alpha.")
+@click.option("--position-weights", is_flag=True,
+              help="CBOW: weight each context vector by a learned vector for its position in the window "
+                   "(Mikolov et al. 2018); its own default --alpha.")
+@click.option("--ns-exponent", type=float, default=0.75, show_default=True,
+              help="Negatives are drawn from word counts to this power (word2vec.c: 0.75).")
+@click.option("--exact-skipgram", is_flag=True,
+              help="Skip-gram: word2vec.c's own loop, negatives drawn for each pair (slower) instead of per window.")
 @click.option("--save-vocab", type=click.Path(dir_okay=False), help="Also write the vocabulary ('word count' lines).")
 @click.option("--read-vocab", type=click.Path(dir_okay=False), help="Use this vocabulary instead of counting the corpus.")
 @click.option("--output-context", type=click.Path(dir_okay=False),
@@ -97,16 +95,20 @@ def _encode_corpus(corpus: str, **options):
 @click.option("--checkpoint", "checkpoint_path", type=click.Path(dir_okay=False), default=None,
               help="Checkpoint file [default: OUTPUT.ckpt.npz].")
 @click.option("--resume", "resume_path", type=click.Path(dir_okay=False), default=None,
-              help="Go on from a checkpoint, on the same corpus; its settings replace the training options.")
+              help="Go on from a checkpoint, on the same corpus, with its settings (an option given must agree; "
+                   "--threads may differ).")
 @click.option("--init", "init_path", type=click.Path(dir_okay=False),
               help="Continue from these vectors: known words start from them, new words at random.")
+@click.option("--loss-log", type=click.Path(dir_okay=False),
+              help="Also write a TSV line per epoch: epoch, words, mean loss, alpha, seconds.")
 @click.option("--classes", type=click.IntRange(1), default=None,
               help="Write K k-means word classes ('word class' lines) to --output instead of vectors (word2vec.c -classes).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
-def train_cmd(corpus, output, fmt, model, dim, window, negative, hs, sample, epochs, min_count, alpha, min_alpha,
-              threads, max_vocab, seed, cbow_mean, save_vocab, read_vocab, output_context, checkpoint_every,
-              checkpoint_path, resume_path, init_path, classes, quiet):
-    """Learn word vectors from CORPUS (a text file, .gz/.bz2/.xz, or - for stdin).
+@click.pass_context
+def train_cmd(ctx, corpus, output, fmt, save_vocab, read_vocab, output_context, checkpoint_every, checkpoint_path,
+              resume_path, init_path, loss_log, classes, quiet, **options):
+    """Learn word vectors from CORPUS: one or more text files (.gz/.bz2/.xz too) or glob
+    patterns, read in order, or - for stdin.
 
     Words are split on spaces, tabs and newlines and kept as raw bytes (any
     encoding trains; nothing is decoded). Each newline ends a sentence, as
@@ -117,85 +119,31 @@ def train_cmd(corpus, output, fmt, model, dim, window, negative, hs, sample, epo
     \b
       w2v train text8 -o vecs.bin
       w2v train corpus.txt -o vecs.txt --model cbow --dim 200 --epochs 15
+      w2v train 'shards/*.txt.gz' -o vecs.bin
       zcat big.txt.gz | w2v train - -o vecs.bin --threads 8
     """
-    from ..train import TrainConfig, train
+    from ..pipeline import train
 
-    config = TrainConfig(model=model, dim=dim, window=window, negative=negative, hs=hs, sample=sample,
-                         epochs=epochs, min_count=min_count, alpha=alpha, min_alpha=min_alpha, max_vocab=max_vocab,
-                         seed=seed, cbow_mean=cbow_mean)
-    if threads is not None:
-        config.threads = threads
-    config.validate()
-    if output_context and not negative:
-        raise W2VError("--output-context needs negative sampling (--negative N, N > 0)", exit_code=2)
-    for path in (output, save_vocab, output_context):
-        if path:
-            check_writable(path)
-    started = time.perf_counter()
-    init = None
-    if init_path:
-        init = read_vectors(init_path)[:2]
-        if init[1].shape[1] != dim:
-            raise W2VError(f"--init vectors have {init[1].shape[1]} dimensions, --dim is {dim}", exit_code=2)
-    resume = None
-    if resume_path:
-        from .. import checkpoint
-
-        config, fixed, resume_tokens, resume = checkpoint.load(resume_path)
-        _say(quiet, f"resuming from {resume_path}: {resume.done:,} of {config.epochs * resume_tokens:,} words done")
-    else:
-        fixed = Vocab.read(read_vocab, min_count) if read_vocab else None
-    encoded = _encode_corpus(corpus, min_count=min_count, max_vocab=max_vocab, vocab=fixed)
-    vocab = encoded.vocab
-    if resume is not None and len(encoded.ids) != resume_tokens:
-        raise W2VError(f"{corpus} is not the corpus of {resume_path}: it has {len(encoded.ids):,} known tokens, "
-                       f"the checkpoint {resume_tokens:,}")
-    pruned = f", {encoded.pruned:,} rare words pruned while counting" if encoded.pruned else ""
-    _say(quiet, f"corpus: {encoded.tokens:,} tokens, vocabulary: {len(vocab):,} words (min-count {min_count}){pruned}")
-    if save_vocab:
-        vocab.save(save_vocab)
-    objective = "+".join(x for x, on in (("NS", config.negative > 0), ("HS", config.hs)) if on)
-    _say(quiet, f"training {config.model}+{objective}, {config.dim} dims, {config.epochs} epochs, "
-                f"{config.threads} threads")
+    given = {name: value if ctx.get_parameter_source(name) in (ParameterSource.COMMANDLINE,
+                                                                ParameterSource.ENVIRONMENT) else None
+             for name, value in options.items()}
     bar = ProgressLine(not quiet)
-    if init is not None:
-        known = len(set(init[0]) & set(vocab.words))
-        _say(quiet, f"starting {known:,} of {len(vocab):,} words from {init_path}, the rest at random")
-    checkpointing = bool(checkpoint_every or resume_path)
-    checkpoint_path = checkpoint_path or resume_path or output + ".ckpt.npz"
 
-    def save_checkpoint(state):
-        from .. import checkpoint
+    def message(text: str) -> None:
+        if text.startswith("checkpoint:") and bar.tty:
+            return  # the bar shows the run goes on
+        if text.startswith("trained"):
+            bar.finish()
+        _say(quiet, text)
 
-        checkpoint.save(checkpoint_path, config, vocab, len(encoded.ids), state)
-        _say(quiet or bar.tty, f"checkpoint: {state.done:,} words done, saved to {checkpoint_path}")
-
-    on_checkpoint = save_checkpoint if checkpointing else None
-
-    result, final = train(encoded, config, on_progress=bar, init=init, on_checkpoint=on_checkpoint,
-                          checkpoint_every=checkpoint_every * 60 if checkpoint_every else None, resume=resume)
-    bar.finish()
-    if classes:
-        from ..classes import kmeans_classes, write_classes
-
-        write_classes(output, result.words, kmeans_classes(result.vectors, min(classes, len(result.words))))
-    else:
-        write_vectors(output, result.words, result.vectors, _binary_output(output, fmt))
-    if output_context:
-        write_vectors(output_context, result.words, result.context, _binary_output(output_context, fmt))
-    if on_checkpoint is not None and os.path.exists(checkpoint_path):
-        os.remove(checkpoint_path)  # the output is complete: nothing left to resume
-    this_run = f" ({final.done - final.resumed_at:,} in this run)" if final.resumed_at else ""
-    _say(quiet, f"trained {final.done:,} words{this_run} in {final.seconds:.1f} s ({_fmt_count(final.words_per_sec)} words/s); "
-                f"wrote {output} in {time.perf_counter() - started:.1f} s total")
-
-
-train_cmd.name = "train"
+    train(list(corpus), output, format=fmt, output_context=output_context, save_vocab=save_vocab,
+          read_vocab=read_vocab, init=init_path, resume=resume_path, checkpoint=checkpoint_path,
+          checkpoint_every=checkpoint_every, classes=classes, loss_log=loss_log, on_progress=bar, on_message=message,
+          **given)
 
 
 @click.command("vocab", cls=Command)
-@click.argument("corpus", type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("corpus", nargs=-1, required=True, type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--min-count", type=click.IntRange(1), default=5, show_default=True, help="Drop words rarer than this.")
 @click.option("--max-vocab", type=click.IntRange(2), default=MAX_VOCAB, show_default=True,
               help="Forget the rarest words while counting whenever more than this many are held.")
@@ -203,20 +151,22 @@ train_cmd.name = "train"
               help="Where to write 'word count' lines (readable by train --read-vocab).")
 @click.option("-q", "--quiet", is_flag=True, help="No totals on stderr.")
 def vocab_cmd(corpus, min_count, max_vocab, output, quiet):
-    """Count the words of CORPUS in word2vec.c's vocabulary format and order
-    (</s> first, then by count), streaming.
+    """Count the words of CORPUS (files, glob patterns, or - for stdin) in word2vec.c's
+    vocabulary format and order (</s> first, then by count), streaming.
 
     \b
       w2v vocab corpus.txt -o vocab.txt && w2v train corpus.txt -o v.bin --read-vocab vocab.txt
       w2v vocab corpus.txt --min-count 1 | head
     """
-    encoded = _encode_corpus(corpus, min_count=min_count, max_vocab=max_vocab)
+    paths = corpus_paths(list(corpus))
+    if output != "-":
+        refuse_same_files({"-o": output}, {f"CORPUS {p}": p for p in paths})
+        check_writable(output)
+    encoded = encode(reporting(read_corpus(paths), lambda line: _say(quiet, line)), min_count=min_count,
+                     max_vocab=max_vocab)
     vocab = encoded.vocab
-    if output == "-":
-        out = sys.stdout.buffer
-        for word, count in zip(vocab.words, vocab.counts.tolist()):
-            out.write(b"%s %d\n" % (word, count))
-        out.flush()
+    if output == "-":  # the vocabulary file's format: the words' raw bytes
+        out_bytes(b"".join(b"%s %d\n" % (word, count) for word, count in zip(vocab.words, vocab.counts.tolist())))
     else:
         vocab.save(output)
     pruned = f", {encoded.pruned:,} pruned while counting" if encoded.pruned else ""

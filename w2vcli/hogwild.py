@@ -1,6 +1,9 @@
-"""Training: wires vocabulary, tables and kernels, runs Hogwild threads, schedules the learning rate."""
+"""Hogwild training: wires vocabulary, tables and kernels, runs one thread per core over them
+without locks (as word2vec.c), schedules the learning rate, reports progress and the loss, stops
+on a signal or a diverging loss, and resumes from a checkpoint."""
 
 import contextlib
+import math
 import os
 import signal
 import threading
@@ -14,7 +17,15 @@ import numpy as np
 from . import kernels
 from .errors import UsageError, W2VError
 from .idstore import release
-from .tables import HuffmanTree, NegativeSampler, keep_probabilities, sigmoid_table
+from .resources import available_memory, gib
+from .tables import (
+    NEG_POWER,
+    HuffmanTree,
+    NegativeSampler,
+    keep_probabilities,
+    loss_tables,
+    sigmoid_table,
+)
 from .vectors import first_index
 from .vocab import MAX_VOCAB, EncodedCorpus
 
@@ -46,11 +57,17 @@ class TrainConfig:
     max_vocab: int = MAX_VOCAB
     seed: int = 1
     cbow_mean: bool = True  # as word2vec.c: CBOW averages its context
+    corrected_cbow: bool = False  # CBOW: each context row gets 1/C of h's gradient (kernels.train_cbow)
+    position_weights: bool = False  # CBOW: a learned vector per position weights the context rows
+    ns_exponent: float = NEG_POWER  # as word2vec.c: negatives drawn from unigram counts ^ 0.75
+    exact_skipgram: bool = False  # skip-gram: word2vec.c's pair-by-pair draws and updates
 
     @property
     def start_alpha(self) -> float:
         if self.alpha is not None:
             return self.alpha
+        if self.model == "cbow" and (self.corrected_cbow or self.position_weights):
+            return RETUNED_ALPHA[self.corrected_cbow, self.position_weights]
         return 0.05 if self.model == "cbow" else 0.025
 
     @property
@@ -67,15 +84,28 @@ class TrainConfig:
             (0 <= self.sample < 1, f"--sample must be in [0, 1), not {self.sample}"),
             (1 <= self.epochs <= 10_000, f"--epochs must be between 1 and 10000, not {self.epochs}"),
             (self.min_count >= 1, f"--min-count must be at least 1, not {self.min_count}"),
-            (0 < self.start_alpha <= 10, f"--alpha must be in (0, 10], not {self.start_alpha}"),
+            (0 < self.start_alpha <= 1, f"--alpha must be in (0, 1], not {self.start_alpha}"),
             (0 <= self.end_alpha <= self.start_alpha, "--min-alpha must be in [0, alpha]"),
             (1 <= self.threads <= 256, f"--threads must be between 1 and 256, not {self.threads}"),
             (self.max_vocab >= 2, f"--max-vocab must be at least 2, not {self.max_vocab}"),
             (0 <= self.seed < 2**63, f"--seed must be in [0, 2^63), not {self.seed}"),
+            (-2 <= self.ns_exponent <= 2, f"--ns-exponent must be in [-2, 2], not {self.ns_exponent}"),
         ]
+        for flag, name in ((self.corrected_cbow, "--corrected-cbow"), (self.position_weights, "--position-weights")):
+            if flag and self.model != "cbow":
+                checks.append((False, f"{name} is for CBOW (--model cbow); skip-gram has no context mean"))
+            if flag and not self.cbow_mean:
+                checks.append((False, f"{name} needs --cbow-mean: it is defined on the mean of the context"))
+        if self.exact_skipgram and self.model != "skipgram":
+            checks.append((False, "--exact-skipgram is for skip-gram (--model skipgram)"))
         for ok, message in checks:
             if not ok:
                 raise UsageError(message)
+
+
+# Default learning rates of the CBOW variants, (corrected, position weights) -> alpha: measured on
+# text8_prefix, one rate per variant (benchmarks/RESULTS.md, "Better vectors")
+RETUNED_ALPHA = {(True, False): 0.075, (False, True): 0.075, (True, True): 0.075}
 
 
 @dataclass
@@ -84,6 +114,7 @@ class Model:
     counts: np.ndarray
     vectors: np.ndarray  # input vectors (syn0): the word vectors
     context: np.ndarray | None  # output vectors of negative sampling (syn1neg), one row per word
+    positions: np.ndarray | None = None  # CBOW's position vectors, -window .. -1, 1 .. window
 
 
 @dataclass
@@ -93,6 +124,10 @@ class Progress:
     alpha: float
     seconds: float  # since this run started
     resumed_at: int = 0  # tokens a checkpoint had done before this run
+    epoch_losses: list[float] = field(default_factory=list)  # mean loss per training pair, each epoch begun
+    pairs: int = 0  # training pairs so far: (context, centre) for skip-gram, centre words for CBOW
+    finished: list[tuple[int, int, float, float, float]] = field(default_factory=list)
+    # each epoch trained to its end: (epoch from 1, words done then, its mean loss, alpha, seconds)
 
     @property
     def fraction(self) -> float:
@@ -107,6 +142,11 @@ class Progress:
         rate = self.words_per_sec
         return (self.total - self.done) / rate if rate > 0 else float("inf")
 
+    @property
+    def loss(self) -> float:
+        """The mean loss of the epoch under way (nan before the first pair)."""
+        return self.epoch_losses[-1] if self.epoch_losses else float("nan")
+
 
 class Interrupted(W2VError):
     def __init__(self, signum: int = signal.SIGINT):
@@ -114,11 +154,17 @@ class Interrupted(W2VError):
         super().__init__(f"interrupted by {name}: training stopped, no output written", exit_code=128 + signum)
 
 
+class Diverged(W2VError):
+    def __init__(self, alpha: float, fraction: float, what: str):
+        super().__init__(f"training diverged at {fraction:.0%}: {what}; --alpha {alpha:g} is too large here, "
+                         f"try a smaller one (e.g. --alpha {alpha / 4:g}); no output written")
+
+
 @contextlib.contextmanager
 def _stop_on_signals(stop: threading.Event):
     """SIGINT and SIGTERM stop training (threads finish their current 0.1 s chunk), then raise Interrupted."""
     if threading.current_thread() is not threading.main_thread():
-        yield
+        yield []
         return
     caught = []
 
@@ -141,9 +187,17 @@ class State:
     syn0: np.ndarray
     syn1neg: np.ndarray
     syn1: np.ndarray
-    positions: np.ndarray  # int64 [threads, 2]: per thread's part, its chunks not yet taken (see _Work)
+    pos: np.ndarray  # CBOW's position vectors (a row of zeros without them)
+    positions: np.ndarray  # int64 [parts, 2]: per part of the corpus, its chunks not yet taken (see _Work)
     rngs: np.ndarray  # uint64 [threads]: per thread, its random state there
     done: int  # tokens trained so far, all threads
+    epochs: np.ndarray  # float64 [epochs, EPOCH_FIELDS], see EPOCH_FIELDS
+    seconds: float = 0.0  # of training before this state, all runs
+
+
+# per epoch: summed loss, training pairs, tokens trained; when it ended: tokens done (all epochs),
+# learning rate, seconds of training (NaN until it ends)
+EPOCH_FIELDS = 6
 
 
 def train(
@@ -161,7 +215,9 @@ def train(
     ``init`` (words, vectors) continues from earlier vectors: words found there start from
     their vector, the others from random as usual. ``on_checkpoint`` receives a consistent
     State every ``checkpoint_every`` seconds (the threads wait at their next chunk boundary
-    while it is copied) and once more if a signal stops training; ``resume`` starts from one.
+    while it is copied) and once more if a signal stops training; ``resume`` starts from one,
+    with any number of threads. A callback that raises stops the threads first, then the
+    error goes on; a loss that turns NaN or infinite stops training with Diverged.
     """
     config.validate()
     vocab, ids = corpus.vocab, corpus.ids
@@ -169,14 +225,17 @@ def train(
     _check_memory(v, dim, config)
     threads = min(config.threads, max(1, len(ids) // 1000))  # tiny corpora: no point splitting
     node_rows, word_rows = (v if config.hs else 1), (v if config.negative else 1)  # shared rows of syn1, syn1neg
-    own, extra_nodes, extra_words = hot_rows(node_rows, word_rows, threads, config)
+    place_rows = 2 * config.window if config.position_weights else 1
+    own, extra_nodes, extra_words, extra_places = hot_rows(node_rows, word_rows, place_rows, threads, config)
     if resume is not None:
         syn0 = padded_rows(v, dim, resume.syn0)
         syn1neg = padded_rows(word_rows + extra_words, dim, resume.syn1neg)
         syn1 = padded_rows(node_rows + extra_nodes, dim, resume.syn1)
-        chunks_left, rngs, done = resume.positions.copy(), resume.rngs.copy(), [resume.done]
-        if len(chunks_left) != threads:
-            raise UsageError(f"the checkpoint was made with {len(chunks_left)} threads: resume with --threads {len(chunks_left)}")
+        pos = padded_rows(place_rows + extra_places, dim, resume.pos)
+        chunks_left, done, epochs = resume.positions.copy(), [resume.done], resume.epochs.copy()
+        seconds_before = resume.seconds
+        rngs = np.array([resume.rngs[t] if t < len(resume.rngs) else _thread_seed(config.seed + resume.done, t)
+                         for t in range(threads)], dtype=np.uint64)
     else:
         syn0 = padded_rows(v, dim)
         kernels.fill_random(syn0, dim, config.seed)
@@ -184,116 +243,150 @@ def train(
             start_from(syn0[:, :dim], vocab.words, *init)
         syn1neg = padded_rows(word_rows + extra_words, dim)
         syn1 = padded_rows(node_rows + extra_nodes, dim)
+        pos = padded_rows(place_rows + extra_places, dim)
+        if config.position_weights:
+            pos[:place_rows, :dim] = 1.0  # each position starts as the plain mean
         chunks_left = None
         rngs = np.array([_thread_seed(config.seed, t) for t in range(threads)], dtype=np.uint64)
         done = [0]
+        epochs = np.zeros((config.epochs, EPOCH_FIELDS), np.float64)
+        epochs[:, 3:] = np.nan
+        seconds_before = 0.0
     tree = HuffmanTree.from_counts(vocab.counts) if config.hs else HuffmanTree.from_counts(vocab.counts[:1])
-    sampler = NegativeSampler.from_counts(vocab.counts)
-    keep = keep_probabilities(vocab.counts, config.sample)
-    sig = sigmoid_table()
-
+    sampler = NegativeSampler.from_counts(vocab.counts, config.ns_exponent)
+    weights = kernels.Weights(syn0, syn1neg, syn1, pos)
+    tables = kernels.Tables(sampler.prob, sampler.alias, tree.points, tree.codes, tree.codelens,
+                            keep_probabilities(vocab.counts, config.sample), sigmoid_table(), *loss_tables())
+    settings = kernels.Settings(config.window, config.negative, config.hs, config.cbow_mean, config.corrected_cbow,
+                                config.position_weights, config.exact_skipgram)
     total = config.epochs * len(ids)
-    work = _Work(ids, threads, config.epochs, chunks_left)
+    schedule = kernels.Schedule(float(config.start_alpha), float(config.end_alpha), float(total))
+    mine = [kernels.ThreadState(rngs[t : t + 1], np.zeros(2), own[t],  # rngs[t:t+1]: a view, kept in rngs
+                                *(np.empty((own[t, k, 1], syn0.shape[1]), np.float32) for k in range(3)))
+            for t in range(threads)]
+    work = _Work(ids, threads if chunks_left is None else len(chunks_left), config.epochs, chunks_left)
     lock = threading.Lock()
     stop = threading.Event()
     errors: list[BaseException] = []
-    alpha0, alpha_end = np.float64(config.start_alpha), np.float64(config.end_alpha)
     parking = _Parking(threads)
-
     kernel = kernels.train_cbow if config.model == "cbow" else kernels.train_skipgram
-
-    def kernel_args(t, chunk, before, rng, seen):
-        common = (chunk, syn0, syn1neg, syn1, sampler.prob, sampler.alias, tree.points, tree.codes, tree.codelens,
-                  keep, sig, config.window, config.negative, config.hs, own[t], seen)
-        schedule = (alpha0, alpha_end, before, threads, total, rng)
-        return (*common, config.cbow_mean, *schedule) if config.model == "cbow" else (*common, *schedule)
+    # A pair's loss starts near (its predictions) x log 2 and falls; a thousand times that only
+    # comes from vectors that grow without bound (they soon reach inf and NaN)
+    runaway = 1000 * math.log(2) * (config.negative + 1 + (tree.codelens.max() if config.hs else 0))
 
     def worker(t: int) -> None:
-        rng = rngs[t : t + 1]  # a view: the kernel keeps the thread's random state in it
+        me = mine[t]
         try:
-            seen = (np.empty((own[t, 0, 1], syn1.shape[1]), np.float32),  # the hot rows as last merged
-                    np.empty((own[t, 1, 1], syn1neg.shape[1]), np.float32))
-            kernels.take_hot_rows(syn1neg, syn1, *seen, own[t])  # chunks end merged: taken once per run
+            kernels.take_hot_rows(weights, me)  # chunks end merged: taken once per run
             while True:
                 parking.wait_if_asked()  # between chunks: a checkpoint sees only whole ones
-                if stop.is_set() or (chunk := work.take(t)) is None:
+                if stop.is_set() or (chunk := work.take(t, threads)) is None:
                     return
+                start, end, epoch = chunk
                 with lock:
                     before = done[0]
-                n = kernel(*kernel_args(t, ids[chunk[0] : chunk[1]], before, rng, seen))
-                release(ids, *chunk)
+                me.loss[:] = 0.0
+                n = kernel(ids[start:end], weights, tables, settings, schedule, before, threads, me)
+                release(ids, start, end)
                 with lock:
                     done[0] += n
+                    epochs[epoch, :3] += (me.loss[0], me.loss[1], n)
+                    if epochs[epoch, 2] == len(ids):  # its last chunk
+                        epochs[epoch, 3:] = (done[0], kernels.learning_rate(schedule, done[0]), elapsed())
+                if not math.isfinite(me.loss[0]) or me.loss[0] > runaway * max(me.loss[1], 1):
+                    mean = me.loss[0] / max(me.loss[1], 1)
+                    raise Diverged(config.start_alpha, done[0] / total, f"the loss became {mean:.3g} per pair")
         except BaseException as e:  # surfaced in the main thread
             errors.append(e)
             stop.set()
         finally:
             parking.leave()
 
+    def elapsed() -> float:
+        return seconds_before + time.perf_counter() - started
+
     def snapshot() -> Progress:
-        alpha = max(config.start_alpha * (1 - done[0] / (total + 1)), config.end_alpha)
-        return Progress(done[0], total, alpha, time.perf_counter() - started, resume.done if resume else 0)
+        with lock:
+            so_far, table = done[0], epochs.copy()
+        alpha = kernels.learning_rate(schedule, so_far)
+        begun = [float(s / n) for s, n in table[:, :2] if n > 0]
+        finished = [(e + 1, int(row[3]), float(row[0] / max(row[1], 1)), float(row[4]), float(row[5]))
+                     for e, row in enumerate(table) if not np.isnan(row[3])]
+        return Progress(so_far, total, alpha, time.perf_counter() - started, resume.done if resume else 0, begun,
+                        int(table[:, 1].sum()), finished)
 
     def state() -> State:
         return State(syn0[:, :dim].copy(), syn1neg[:word_rows, :dim].copy(), syn1[:node_rows, :dim].copy(),
-                     work.left.copy(), rngs.copy(), done[0])
+                     pos[:place_rows, :dim].copy(), work.left.copy(), rngs.copy(), done[0], epochs.copy(), elapsed())
 
     # Load the machine code from Numba's cache (0.01 s) or compile it (the first run: ~8 s)
     # before the clock starts: start-up, as tokenising is, not training time or words/s.
-    no_rows = np.empty((0, syn1.shape[1]), np.float32)
-    kernel.compile(tuple(numba.typeof(a) for a in kernel_args(0, ids[:0], done[0], rngs[:1], (no_rows, no_rows))))
+    kernel.compile(tuple(numba.typeof(a) for a in (ids[:0], weights, tables, settings, schedule, 0, threads, mine[0])))
     started = time.perf_counter()
     last_checkpoint = time.monotonic()
     pool = [threading.Thread(target=worker, args=(t,), daemon=True) for t in range(threads)]
     with _stop_on_signals(stop) as caught:
-        for th in pool:
-            th.start()
-        while alive := [th for th in pool if th.is_alive()]:
-            alive[0].join(progress_every)
-            if on_progress is not None and not stop.is_set():
-                on_progress(snapshot())
-            if on_checkpoint and checkpoint_every and time.monotonic() - last_checkpoint >= checkpoint_every:
-                with parking.all_parked():
-                    saved = state()
-                on_checkpoint(saved)
-                last_checkpoint = time.monotonic()
+        try:
+            for th in pool:
+                th.start()
+            while alive := [th for th in pool if th.is_alive()]:
+                alive[0].join(progress_every)
+                if on_progress is not None and not stop.is_set():
+                    on_progress(snapshot())
+                if on_checkpoint and checkpoint_every and time.monotonic() - last_checkpoint >= checkpoint_every:
+                    with parking.all_parked():
+                        saved = state()
+                    on_checkpoint(saved)
+                    last_checkpoint = time.monotonic()
+        except BaseException:  # a callback raised: no thread trains on in the background
+            stop.set()
+            for th in pool:
+                th.join()
+            raise
     if caught:
         if on_checkpoint and not errors:
             on_checkpoint(state())  # the threads stopped at chunk boundaries: a clean place to go on from
         raise Interrupted(caught[0])
     if errors:
         raise errors[0]
+    if not all(np.isfinite(syn0[r : r + 65536]).all() for r in range(0, v, 65536)):
+        raise Diverged(config.start_alpha, 1.0, "the vectors hold NaN or infinite values")
     final = snapshot()
     context = syn1neg[:v, :dim] if config.negative else None
-    return Model(vocab.words, vocab.counts, syn0[:, :dim], context), final
+    positions = pos[:place_rows, :dim] if config.position_weights else None
+    return Model(vocab.words, vocab.counts, syn0[:, :dim], context, positions), final
 
 
 ROW_FLOATS = 16  # 64 bytes: one cache line of float32
 
 
 class _Work:
-    """Who trains which chunk. Thread t's part is the t-th slice of the corpus, epoch after
-    epoch, in CHUNK_TOKENS chunks numbered 0 .. epochs x chunks; left[t] holds the first and
-    one past the last not yet taken. A thread takes its own from the front; one that has run
-    out takes the last chunk of whichever part has the most left, so a core slowed by another
-    program (or a slower core) does not hold up the end of the run. One thread takes every
-    chunk in order: the same run as ever."""
+    """Who trains which chunk. The corpus is cut into parts (one per thread when a run starts);
+    part u is trained epoch after epoch, in CHUNK_TOKENS chunks numbered 0 .. epochs x chunks,
+    and left[u] holds the first and one past the last not yet taken. Thread t takes from the
+    front of its own parts (t, t + threads, ...); one that has run out takes the last chunk of
+    whichever part has the most left, so a core slowed by another program (or a slower core)
+    does not hold up the end of the run. A run resumed with another number of threads keeps
+    the checkpoint's parts. One thread takes every chunk in order: the same run as ever."""
 
-    def __init__(self, ids: np.ndarray, threads: int, epochs: int, left: np.ndarray | None = None):
-        self.bounds = np.linspace(0, len(ids), threads + 1).astype(np.int64)
+    def __init__(self, ids: np.ndarray, parts: int, epochs: int, left: np.ndarray | None = None):
+        self.bounds = np.linspace(0, len(ids), parts + 1).astype(np.int64)
         self.chunks = [-(-int(b - a) // CHUNK_TOKENS) for a, b in zip(self.bounds[:-1], self.bounds[1:])]
         if left is None:
             left = np.array([(0, epochs * n) for n in self.chunks], np.int64)
         self.left = left
         self.lock = threading.Lock()
 
-    def take(self, t: int) -> tuple[int, int] | None:
-        """The next chunk for thread t (start and stop in the ids), or None when all are taken."""
+    def take(self, t: int, threads: int = 1) -> tuple[int, int, int] | None:
+        """The next chunk for thread t (start and stop in the ids, and its epoch), or None when
+        all are taken."""
         with self.lock:
             remaining = self.left[:, 1] - self.left[:, 0]
-            if remaining[t] > 0:
-                u, k = t, int(self.left[t, 0])
-                self.left[t, 0] += 1
+            mine = [u for u in range(t, len(remaining), threads) if remaining[u] > 0]
+            if mine:
+                u = mine[0]
+                k = int(self.left[u, 0])
+                self.left[u, 0] += 1
             elif remaining.max() > 0:
                 u = int(np.argmax(remaining))
                 self.left[u, 1] -= 1
@@ -301,7 +394,7 @@ class _Work:
             else:
                 return None
         start = int(self.bounds[u]) + k % self.chunks[u] * CHUNK_TOKENS
-        return start, min(start + CHUNK_TOKENS, int(self.bounds[u + 1]))
+        return start, min(start + CHUNK_TOKENS, int(self.bounds[u + 1])), k // self.chunks[u]
 
 
 def padded_rows(rows: int, dim: int, values: np.ndarray | None = None) -> np.ndarray:
@@ -322,11 +415,14 @@ def padded_rows(rows: int, dim: int, values: np.ndarray | None = None) -> np.nda
     return matrix
 
 
-def hot_rows(node_rows: int, word_rows: int, threads: int, config: TrainConfig) -> tuple[np.ndarray, int, int]:
-    """Per thread, the output rows it keeps its own copy of, merged with the shared ones every
+def hot_rows(node_rows: int, word_rows: int, place_rows: int, threads: int, config: TrainConfig
+             ) -> tuple[np.ndarray, int, int, int]:
+    """Per thread, the rows it keeps its own copy of, merged with the shared ones every
     kernels.SHARE_EVERY words (kernels._share): (own[thread] = ((first, count, copies at) for the inner
-    nodes, the same for the word rows), extra inner-node rows, extra word rows). The copies
-    follow the shared rows: node_rows of syn1, word_rows of syn1neg.
+    nodes, the same for the word rows and for CBOW's position vectors), extra inner-node rows,
+    extra word rows, extra position rows). The copies follow the shared rows: node_rows of
+    syn1, word_rows of syn1neg, place_rows of pos. Every CBOW example reads and writes every
+    position vector of its window: with several threads each trains its own copy of all of them.
 
     Every word's Huffman path starts at the root, and the frequent words are most of the
     negatives: with threads writing those rows at once, each write takes the cache line from
@@ -339,11 +435,13 @@ def hot_rows(node_rows: int, word_rows: int, threads: int, config: TrainConfig) 
     """
     nodes = min(HOT_NODES, node_rows - 1) if config.hs and threads > 1 else 0  # inner nodes: 0 .. V-2
     words = min(HOT_WORDS, word_rows) if config.negative and threads > 1 else 0
-    own = np.zeros((threads, 2, 3), np.int64)
+    places = place_rows if config.position_weights and threads > 1 else 0
+    own = np.zeros((threads, 3, 3), np.int64)
     for t in range(threads):
         own[t, 0] = (node_rows - 1 - nodes, nodes, node_rows + t * nodes)
         own[t, 1] = (0, words, word_rows + t * words)
-    return own, threads * nodes, threads * words
+        own[t, 2] = (0, places, place_rows + t * places)
+    return own, threads * nodes, threads * words, threads * places
 
 
 class _Parking:
@@ -404,12 +502,9 @@ def _thread_seed(seed: int, thread: int) -> int:
 def _check_memory(vocab_size: int, dim: int, config: TrainConfig) -> None:
     matrices = 1 + (config.negative > 0) + config.hs
     need = vocab_size * dim * 4 * matrices
-    try:
-        avail = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        return
-    if need > avail:
+    avail = available_memory()
+    if avail is not None and need > avail:
         raise W2VError(
-            f"the model needs {need / 2**30:.1f} GiB ({vocab_size} words x {dim} dims x {matrices} matrices) "
-            f"but only {avail / 2**30:.1f} GiB of memory is free: lower --dim or raise --min-count"
+            f"the model needs {gib(need)} ({vocab_size} words x {dim} dims x {matrices} matrices) "
+            f"but only {gib(avail)} of memory is available: lower --dim or raise --min-count"
         )

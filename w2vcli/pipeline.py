@@ -1,0 +1,230 @@
+"""The training pipeline, from a corpus to written vectors: what ``w2vcli.train`` and
+``w2v train`` both run.
+
+corpus (paths, globs, stdin or sentences) -> tokens (corpus.py, or tokenize.py for raw
+text) -> vocabulary and int32 ids (vocab.py) -> Hogwild threads over the kernels (hogwild.py)
+-> vectors, written atomically (formats.py) or returned as ``Vectors``.
+
+Every check that can fail does so before the corpus is read: options, outputs that are
+inputs, unwritable paths, a checkpoint that disagrees with the options given.
+"""
+
+import dataclasses
+import os
+import time
+from typing import Callable
+
+import numpy as np
+
+from .atomic import atomic_open, check_writable, refuse_same_files
+from .corpus import corpus_paths, iter_tokens, read_corpus, reporting, sentence_blocks
+from .errors import UsageError, W2VError
+from .formats import VectorWriter, read_vectors, write_vectors
+from .hogwild import Progress, State, TrainConfig
+from .vectors import Vectors
+from .vocab import Vocab, encode
+from .words import decode_word, encode_word
+
+OPTIONS = [f.name for f in dataclasses.fields(TrainConfig)]  # model, dim, window, ... as the CLI has them
+
+
+def _fmt_count(n: float) -> str:
+    for unit, size in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if n >= size:
+            return f"{n / size:.2f}{unit}"
+    return f"{n:.0f}"
+
+
+def _option(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def binary_output(path: str, fmt: str = "auto") -> bool:
+    """word2vec binary (True) or text: by ``fmt``, or for 'auto' by the suffix (.bin: binary)."""
+    if fmt not in ("auto", "binary", "text"):
+        raise UsageError(f"format must be auto, binary or text, not {fmt!r}")
+    return path.lower().endswith(".bin") if fmt == "auto" else fmt == "binary"
+
+
+def _config(options: dict, resumed: TrainConfig | None) -> TrainConfig:
+    """The run's settings: the options given (None: not given) over the defaults, or over a
+    checkpoint's settings, where any option given must agree (threads may change)."""
+    unknown = sorted(set(options) - set(OPTIONS))
+    if unknown:
+        raise UsageError(f"unknown training option {unknown[0]!r} (the options: {', '.join(OPTIONS)})")
+    given = {k: v for k, v in options.items() if v is not None}
+    if resumed is None:
+        config = TrainConfig(**given)
+    else:
+        for name, value in given.items():
+            if name != "threads" and getattr(resumed, name) != value:
+                raise UsageError(f"{_option(name)} {value} conflicts with the checkpoint's {getattr(resumed, name)}: "
+                                 f"leave it out to resume, or start afresh without --resume")
+        config = dataclasses.replace(resumed, threads=given.get("threads", resumed.threads))
+    config.validate()
+    return config
+
+
+def _corpus_source(corpus) -> tuple[list[str] | None, object]:
+    """(paths, None) for a path, '-', or a list of paths and globs; (None, sentences) otherwise."""
+    if isinstance(corpus, (str, os.PathLike)):
+        return corpus_paths(corpus), None
+    if isinstance(corpus, (list, tuple)) and corpus and all(isinstance(c, (str, os.PathLike)) for c in corpus):
+        return corpus_paths(corpus), None
+    if isinstance(corpus, (bytes, dict)) or not hasattr(corpus, "__iter__"):
+        raise UsageError("corpus must be a path, a list of paths, or an iterable of sentences (lists of words)")
+    return None, corpus
+
+
+def _init_vectors(init, dim: int) -> tuple[list[bytes], np.ndarray] | None:
+    if init is None:
+        return None
+    if isinstance(init, Vectors):
+        words, matrix = [encode_word(w) for w in init.words], init.vectors
+    else:
+        words, matrix, _ = read_vectors(os.fspath(init))
+    if matrix.shape[1] != dim:
+        raise UsageError(f"--init vectors have {matrix.shape[1]} dimensions, --dim is {dim}")
+    return words, matrix
+
+
+def train(corpus, output: str | None = None, *, format: str = "auto", output_context: str | None = None,
+          save_vocab: str | None = None, read_vocab: str | None = None, init=None, resume: str | None = None,
+          checkpoint: str | None = None, checkpoint_every: float | None = None, classes: int | None = None,
+          loss_log: str | None = None, tokenize=None, on_progress: Callable[[Progress], None] | None = None,
+          on_message: Callable[[str], None] | None = None, progress_every: float = 0.5, **options) -> Vectors:
+    """Train word vectors and return them (``vecs.context``: the output vectors of negative
+    sampling; ``vecs.progress``: the final Progress, with the loss of each epoch).
+
+    corpus: a path ('-' for stdin; .gz/.bz2/.xz read directly), a list of paths and glob
+    patterns read in order, or an iterable of sentences (lists of str), read once.
+    output: also write the vectors there (binary for *.bin unless ``format``), or the
+    ``classes`` k-means classes. options: the training options of ``w2v train`` (model, dim,
+    window, negative, hs, sample, epochs, min_count, alpha, min_alpha, threads, max_vocab,
+    seed, cbow_mean), word2vec.c's defaults where not given. ``tokenize``: True or
+    tokenize.Options to split raw text (punctuation, case) instead of on whitespace.
+    ``checkpoint_every`` minutes the state is saved (to ``checkpoint``, default
+    OUTPUT.ckpt.npz) and ``resume`` goes on from such a file; ``loss_log`` gets a TSV line per
+    epoch (epoch, words, mean loss, alpha, seconds); ``init`` (a path or Vectors)
+    starts known words from earlier vectors. ``on_progress`` receives a Progress about
+    twice a second, ``on_message`` each line the command line prints. Errors raise W2VError.
+    """
+    from . import checkpoint as checkpoints
+
+    say = on_message or (lambda message: None)
+    started = time.perf_counter()
+    resumed = checkpoints.load(resume) if resume else None
+    config = _config(options, resumed.config if resumed else None)
+    if resumed and (read_vocab or init is not None):
+        raise UsageError(f"{'--read-vocab' if read_vocab else '--init'} cannot go with --resume: "
+                         "a checkpoint holds its vocabulary and vectors")
+    if output_context and not config.negative:
+        raise UsageError("--output-context needs negative sampling (--negative N, N > 0)"
+                         + (": the checkpoint was trained without" if resumed else ""))
+    if classes is not None and not output:
+        raise UsageError("--classes writes 'word class' lines to the output: give an output path")
+    paths, sentences = _corpus_source(corpus)
+    every = checkpoint_every if checkpoint_every is not None else (resumed.every if resumed else None)
+    checkpointing = bool(every or resume)
+    checkpoint_path = checkpoint or resume or (output + ".ckpt.npz" if output else None)
+    if checkpointing and not checkpoint_path:
+        raise UsageError("checkpoint_every needs a checkpoint path (or an output to put it beside)")
+    outputs = {"-o": output, "--output-context": output_context, "--save-vocab": save_vocab, "--loss-log": loss_log}
+    inputs = {f"CORPUS {p}": p for p in paths or []}
+    inputs.update({"--read-vocab": read_vocab, "--init": init if isinstance(init, (str, os.PathLike)) else None})
+    refuse_same_files({**outputs, "--checkpoint": checkpoint_path if checkpointing else None}, inputs)
+    refuse_same_files(outputs, {"--resume": resume})
+    for path in [*outputs.values(), checkpoint_path if checkpointing else None]:
+        if path:
+            check_writable(path)
+    initial = _init_vectors(init, config.dim)
+
+    if paths is not None:
+        tokens = _tokenizer(tokenize)
+        blocks = read_corpus(paths, tokens)
+    else:
+        blocks = sentence_blocks(sentences)
+    blocks = reporting(blocks, say)
+    fixed = resumed.vocab if resumed else (Vocab.read(read_vocab, config.min_count) if read_vocab else None)
+    encoded = encode(blocks, min_count=config.min_count, max_vocab=config.max_vocab, vocab=fixed)
+    vocab, corpus_tokens = encoded.vocab, len(encoded.ids)
+    if resumed:
+        if corpus_tokens != resumed.corpus_tokens:
+            raise W2VError(f"this is not the corpus of {resume}: it has {corpus_tokens:,} known tokens, "
+                           f"the checkpoint {resumed.corpus_tokens:,}")
+        say(f"resuming from {resume}: {resumed.state.done:,} of {config.epochs * resumed.corpus_tokens:,} words done")
+    pruned = f", {encoded.pruned:,} rare words pruned while counting" if encoded.pruned else ""
+    say(f"corpus: {encoded.tokens:,} tokens, vocabulary: {len(vocab):,} words (min-count {config.min_count}){pruned}")
+    if save_vocab:
+        vocab.save(save_vocab)
+    objective = "+".join(x for x, on in (("NS", config.negative > 0), ("HS", config.hs)) if on)
+    variant = "".join(f", {name}" for name, on in (("corrected", config.corrected_cbow),
+                                                   ("position weights", config.position_weights),
+                                                   ("exact", config.exact_skipgram)) if on)
+    say(f"training {config.model}+{objective}{variant}, {config.dim} dims, {config.epochs} epochs, "
+        f"{config.threads} threads, alpha {config.start_alpha:g}")
+    if initial is not None:
+        known = len(set(initial[0]) & set(vocab.words))
+        say(f"starting {known:,} of {len(vocab):,} words from {init if isinstance(init, str) else 'init'}, "
+            "the rest at random")
+
+    def save_checkpoint(state: State) -> None:
+        checkpoints.save(checkpoint_path, config, vocab, corpus_tokens, state, every)
+        say(f"checkpoint: {state.done:,} words done, saved to {checkpoint_path}")
+
+    from .hogwild import train as run
+
+    model, final = run(encoded, config, on_progress=on_progress, progress_every=progress_every, init=initial,
+                       on_checkpoint=save_checkpoint if checkpointing else None,
+                       checkpoint_every=every * 60 if every else None, resume=resumed.state if resumed else None)
+    del encoded
+    if output and classes:
+        from .classes import kmeans_classes, write_classes
+
+        write_classes(output, model.words, kmeans_classes(model.vectors, min(classes, len(model.words))))
+    elif output:
+        write_vectors(output, model.words, model.vectors, binary_output(output, format))
+    if output_context:
+        write_context(output_context, model, binary_output(output_context, format))
+    if loss_log:
+        with atomic_open(loss_log) as f:
+            f.write(b"epoch\twords\tloss\talpha\tseconds\n")
+            f.write("".join(f"{e}\t{w}\t{loss:.6f}\t{a:.6g}\t{t:.2f}\n" for e, w, loss, a, t in final.finished).encode())
+    if checkpointing and os.path.exists(checkpoint_path):
+        os.remove(checkpoint_path)  # the output is complete: nothing left to resume
+    this_run = f" ({final.done - final.resumed_at:,} in this run)" if final.resumed_at else ""
+    losses = " ".join(f"{x:.4f}" for x in final.epoch_losses)
+    wrote = f"; wrote {output}" if output else ""
+    say(f"trained {final.done:,} words{this_run} in {final.seconds:.1f} s ({_fmt_count(final.words_per_sec)} "
+        f"words/s); loss per epoch {losses}{wrote} in {time.perf_counter() - started:.1f} s total")
+    words = [decode_word(w) for w in model.words]
+    vectors = Vectors(words, model.vectors)
+    if model.context is not None:
+        vectors.context = Vectors(words, model.context)
+    vectors.progress = final
+    return vectors
+
+
+def position_names(window: int) -> list[bytes]:
+    """The rows of CBOW's position vectors in an --output-context file: <pos-W> .. <pos-1>, <pos+1> .. <pos+W>."""
+    return [b"<pos%+d>" % p for p in [*range(-window, 0), *range(1, window + 1)]]
+
+
+def write_context(path: str, model, binary: bool) -> None:
+    """The output vectors of negative sampling, one row per word, then CBOW's position vectors
+    (where trained) as rows named by position_names."""
+    rows, dim = model.context.shape
+    places = model.positions if model.positions is not None else np.empty((0, dim), np.float32)
+    with VectorWriter(path, rows + len(places), dim, binary) as writer:
+        for start in range(0, rows, 65536):
+            writer.write(model.words[start : start + 65536], model.context[start : start + 65536])
+        if len(places):
+            writer.write(position_names(len(places) // 2), places)
+
+
+def _tokenizer(tokenize):
+    """The function that splits a corpus stream into token blocks: word2vec.c's whitespace rule,
+    or with ``tokenize`` (True or options) the raw-text tokenizer."""
+    if not tokenize:
+        return iter_tokens
+    raise UsageError("tokenize is not available yet")
