@@ -293,6 +293,12 @@ def test_bad_inputs_are_one_line_errors(tmp_path, w2v):
     utf16.write_text("hello", encoding="utf-16")
     result = w2v("tokenize", utf16)
     assert result.exit_code == 1 and result.stderr.startswith("w2v: error: the input starts with a UTF-16")
+    if os.path.exists("/dev/full"):  # a full disk behind stdout
+        (tmp_path / "x.txt").write_text("x\n")
+        with open("/dev/full", "wb") as full:
+            run = subprocess.run([W2V, "tokenize", tmp_path / "x.txt", "-q"], stdout=full, stderr=subprocess.PIPE)
+        assert run.returncode == 1
+        assert run.stderr == b"w2v: error: cannot write to standard output: No space left on device\n"
 
 
 def test_output_is_utf8_whatever_the_locale_and_a_closed_pipe_is_quiet(tmp_path):
