@@ -1,5 +1,6 @@
-"""A 2-D picture of words: PCA of their vectors (or a t-SNE layout, for the server's map), drawn as a standalone SVG (no plotting
-library), or as PNG or PDF through matplotlib where it is installed."""
+"""A 2-D picture of words: PCA of their vectors (or a t-SNE layout, for the server's map),
+drawn as a standalone SVG (no plotting library), or as PNG or PDF through matplotlib where
+it is installed."""
 
 from xml.sax.saxutils import escape
 
