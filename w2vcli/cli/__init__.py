@@ -3,7 +3,7 @@ progress and messages to stderr, errors as one line and a non-zero exit code.
 
 One module per group of commands: ``training`` (train, vocab), ``queries`` (nearest,
 analogy, similarity, eval, info), ``toolkit`` (convert, phrases, classes, export, plot,
-senses); ``common`` holds what they share. Query commands never import Numba (~0.2 s), so
+senses), ``explore`` (serve); ``common`` holds what they share. Query commands never import Numba (~0.2 s), so
 they answer fast.
 """
 
@@ -13,7 +13,7 @@ import sys
 import click
 
 from .. import __version__
-from . import queries, toolkit, training
+from . import explore, queries, toolkit, training
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -30,7 +30,7 @@ def main():
 
 for command in (training.train_cmd, training.vocab_cmd, queries.nearest, queries.analogy, queries.similarity,
                 queries.eval_cmd, queries.info, toolkit.convert, toolkit.phrases, toolkit.classes, toolkit.export,
-                toolkit.plot, toolkit.senses):
+                toolkit.plot, toolkit.senses, explore.serve_cmd):
     main.add_command(command)
 
 
