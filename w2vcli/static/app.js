@@ -47,10 +47,10 @@ function showError(error) {
   const box = $("message");
   box.replaceChildren();
   box.className = "error";
-  box.append(error.message);
   const suggestions = error.body?.suggestions ?? [];
+  box.append(error.message);
   if (suggestions.length) {
-    box.append(" Did you mean ");
+    box.append(". Did you mean ");
     suggestions.forEach((w, i) => {
       if (i) box.append(", ");
       box.append(wordLink(w));
@@ -81,7 +81,7 @@ function currentView() {
 
 function stateFromUrl() {
   const p = new URLSearchParams(location.search);
-  const state = { word: p.getAll("word"), neg: p.getAll("neg"), view: p.get("view") };
+  const state = { word: p.getAll("word"), neg: p.getAll("neg"), view: p.get("view"), n: p.get("n") };
   if (p.get("a") || p.get("b") || p.get("c")) {
     Object.assign(state, { a: p.get("a") ?? "", b: p.get("b") ?? "", c: p.get("c") ?? "" });
     state.view ??= "analogy";
@@ -99,6 +99,7 @@ function go(state, push = true) {
     for (const w of state.word ?? []) p.append("word", w);
     for (const w of state.neg ?? []) p.append("neg", w);
     if (state.view !== "neighbours") p.set("view", state.view);
+    if (state.view === "map" && state.n) p.set("n", state.n);
   }
   if (push) history.pushState(null, "", `/?${p}`);
   render({ word: [], neg: [], ...state });
@@ -118,7 +119,10 @@ function render(state) {
   }
   if (!state.word.length) return;
   const word = state.word[0];
-  if (state.view === "map") showMap(word);
+  if (state.view === "map") {
+    if (state.n) setMapSize(state.n);
+    showMap(word);
+  }
   else if (state.view === "senses") showSenses(word);
   else showNeighbours(state.word, state.neg);
 }
@@ -131,14 +135,20 @@ function selectView(view) {
 // ---- neighbours: a list with bars; with two files, A and B side by side
 
 function neighbourList(entries, other) {
+  // other: the neighbours in the other file (word -> rank); a word missing there is highlighted
   const list = el("ol", { class: "neighbours" });
-  for (const n of entries) {
+  entries.forEach((n, rank) => {
     const bar = el("span", { class: "bar" }, el("span"));
     bar.firstChild.style.width = `${Math.max(0, n.cosine) * 100}%`;
     const item = el("li", {}, wordLink(typed(n), "neighbours"), bar, el("span", { class: "cos" }, n.cosine.toFixed(3)));
-    if (other && !other.has(n.word)) item.classList.add("changed");
+    if (other) {
+      const was = other.get(n.word);
+      const move = was === undefined ? "only here" : was === rank ? "" : was > rank ? `▲${was - rank}` : `▼${rank - was}`;
+      item.append(el("span", { class: "move", title: "rank in the other file's list" }, move));
+      if (was === undefined) item.classList.add("changed");
+    }
     list.append(item);
-  }
+  });
   return list;
 }
 
@@ -148,16 +158,16 @@ async function showNeighbours(words, neg) {
   try {
     if (info.models.length > 1 && !neg.length && words.length === 1) {
       const r = await api("compare", { word: words[0], n: 20 });
-      const sets = r.models.map((m) => new Set((m.neighbours ?? []).map((n) => n.word)));
+      const ranks = r.models.map((m) => new Map((m.neighbours ?? []).map((n, i) => [n.word, i])));
       const columns = r.models.map((m, i) => {
         const column = el("div", { class: "column" }, el("h2", {}, `${"AB"[i]}: ${m.name}`));
         if (m.error) column.append(el("p", { class: "error" }, m.error));
-        else column.append(neighbourList(m.neighbours, sets[1 - i]));
+        else column.append(neighbourList(m.neighbours, ranks[1 - i]));
         return column;
       });
       box.replaceChildren(
         el("p", { class: "summary" }, `${r.shared} of the neighbours of “${r.query[0]}” are in both files; ` +
-          "highlighted: in one file's list only."),
+          "highlighted: in one file's list only; ▲▼: moved up or down from the other file's list."),
         el("div", { class: "compare" }, ...columns));
       return;
     }
@@ -201,7 +211,7 @@ function drawMap(r) {
     g.append(svg("circle", { r: 1 }), Object.assign(svg("text", { x: 1.6, y: 0.5 }), { textContent: p.word }), title);
     g.addEventListener("mouseenter", () => tip(g, p));
     g.addEventListener("mouseleave", () => ($("tip").hidden = true));
-    g.addEventListener("click", () => go({ word: [typed(p)], view: "map" }));
+    g.addEventListener("click", () => go({ word: [typed(p)], view: "map", n: $("map-n").value }));
     layer.append(g);
   });
   root.append(layer);
@@ -210,17 +220,26 @@ function drawMap(r) {
   setBox(map.home);
 }
 
+function setMapSize(n) {
+  // the number of words on the map, from the URL: one of the choices, or added to them
+  const select = $("map-n");
+  if (![...select.options].some((o) => o.value === String(n))) select.append(el("option", {}, String(n)));
+  select.value = String(n);
+}
+
 function setBox(box) {
   map.box = box;
-  $("map").setAttribute("viewBox", box.join(" "));
-  const unit = box[2] / 2.5 * 0.012; // point radius and label size stay the same on screen
-  for (const g of document.querySelectorAll("#map .point")) {
-    const big = g.classList.contains("query") ? 1.6 : 1;
-    g.querySelector("circle").setAttribute("r", unit * big);
+  const root = $("map");
+  root.setAttribute("viewBox", box.join(" "));
+  const rect = root.getBoundingClientRect();
+  const px = Math.max(box[2] / (rect.width || 800), box[3] / (rect.height || 600)); // one screen pixel, in map units
+  for (const g of root.querySelectorAll(".point")) { // points and labels keep their size on screen as the map zooms
+    const big = g.classList.contains("query") ? 1.4 : 1;
+    g.querySelector("circle").setAttribute("r", 3.5 * big * px);
     const text = g.querySelector("text");
-    text.setAttribute("x", unit * 1.6 * big);
-    text.setAttribute("y", unit * 1.2);
-    text.setAttribute("font-size", unit * 3.4 * (big > 1 ? 1.2 : 1));
+    text.setAttribute("x", 6 * big * px);
+    text.setAttribute("y", 4 * px);
+    text.setAttribute("font-size", 12.5 * big * px);
   }
 }
 
@@ -267,7 +286,8 @@ function mapControls() {
   $("zoom-in").addEventListener("click", () => map.box && zoom(1 / 1.5));
   $("zoom-out").addEventListener("click", () => map.box && zoom(1.5));
   $("zoom-reset").addEventListener("click", () => map.home && setBox(map.home));
-  for (const id of ["layout", "map-n"]) $(id).addEventListener("change", () => map.word && showMap(map.word));
+  $("layout").addEventListener("change", () => map.word && showMap(map.word));
+  $("map-n").addEventListener("change", () => map.word && go({ ...stateFromUrl(), view: "map", n: $("map-n").value }));
 }
 
 // ---- analogy
