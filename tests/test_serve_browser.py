@@ -151,6 +151,7 @@ def test_map_hover_click_and_zoom(browser, site):
     WebDriverWait(browser, 10).until(
         lambda b: b.find_element(By.CSS_SELECTOR, "#map .point.query").get_attribute("data-word") == "money")
     Select(browser.find_element(By.ID, "layout")).select_by_value("tsne")
+    WebDriverWait(browser, 10).until(lambda b: "layout=tsne" in b.current_url)
     wait_for(browser, '#map .point[data-word="bank"]')
     no_page_errors(browser)
 

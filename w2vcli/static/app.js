@@ -81,7 +81,7 @@ function currentView() {
 
 function stateFromUrl() {
   const p = new URLSearchParams(location.search);
-  const state = { word: p.getAll("word"), neg: p.getAll("neg"), view: p.get("view"), n: p.get("n") };
+  const state = { word: p.getAll("word"), neg: p.getAll("neg"), view: p.get("view"), n: p.get("n"), layout: p.get("layout") };
   if (p.get("a") || p.get("b") || p.get("c")) {
     Object.assign(state, { a: p.get("a") ?? "", b: p.get("b") ?? "", c: p.get("c") ?? "" });
     state.view ??= "analogy";
@@ -100,6 +100,7 @@ function go(state, push = true) {
     for (const w of state.neg ?? []) p.append("neg", w);
     if (state.view !== "neighbours") p.set("view", state.view);
     if (state.view === "map" && state.n) p.set("n", state.n);
+    if (state.view === "map" && state.layout && state.layout !== "pca") p.set("layout", state.layout);
   }
   if (push) history.pushState(null, "", `/?${p}`);
   render({ word: [], neg: [], ...state });
@@ -121,6 +122,7 @@ function render(state) {
   const word = state.word[0];
   if (state.view === "map") {
     if (state.n) setMapSize(state.n);
+    if (state.layout === "pca" || state.layout === "tsne") $("layout").value = state.layout;
     showMap(word);
   }
   else if (state.view === "senses") showSenses(word);
@@ -211,7 +213,7 @@ function drawMap(r) {
     g.append(svg("circle", { r: 1 }), Object.assign(svg("text", { x: 1.6, y: 0.5 }), { textContent: p.word }), title);
     g.addEventListener("mouseenter", () => tip(g, p));
     g.addEventListener("mouseleave", () => ($("tip").hidden = true));
-    g.addEventListener("click", () => go({ word: [typed(p)], view: "map", n: $("map-n").value }));
+    g.addEventListener("click", () => go({ word: [typed(p)], view: "map", n: $("map-n").value, layout: $("layout").value }));
     layer.append(g);
   });
   root.append(layer);
@@ -286,8 +288,10 @@ function mapControls() {
   $("zoom-in").addEventListener("click", () => map.box && zoom(1 / 1.5));
   $("zoom-out").addEventListener("click", () => map.box && zoom(1.5));
   $("zoom-reset").addEventListener("click", () => map.home && setBox(map.home));
-  $("layout").addEventListener("change", () => map.word && showMap(map.word));
-  $("map-n").addEventListener("change", () => map.word && go({ ...stateFromUrl(), view: "map", n: $("map-n").value }));
+  for (const id of ["layout", "map-n"]) {
+    $(id).addEventListener("change", () => map.word &&
+      go({ ...stateFromUrl(), view: "map", n: $("map-n").value, layout: $("layout").value }));
+  }
 }
 
 // ---- analogy
