@@ -106,6 +106,28 @@ def slow_client(host, port, stop: threading.Event, report: dict):
         report["held_s"] = time.perf_counter() - start
 
 
+def inprocess(model: str, rows: int, queries: int = 25) -> None:
+    """Vectors.nearest (BLAS matrix-vector product, argpartition) against search.Searcher on the
+    same memory-mapped cache, in this process, one query at a time, interleaved."""
+    from w2vcli import cache
+    from w2vcli.search import Searcher
+
+    vectors = cache.load(model)
+    searcher = Searcher(vectors)
+    times = {"Vectors.nearest": [], "Searcher.nearest": []}
+    for i in range(queries + 3):
+        word = f"w{i * 39_989 % rows}"
+        for name, call in (("Vectors.nearest", lambda: vectors.nearest(word, 10)),
+                           ("Searcher.nearest", lambda: searcher.nearest([word], 10))):
+            start = time.perf_counter()
+            call()
+            if i >= 3:
+                times[name].append(time.perf_counter() - start)
+    print(f"in-process, {queries} nearest queries (n=10) each, interleaved: " + "; ".join(
+        f"{name} p50 {percentile(t, .5) * 1000:.1f} ms (min {min(t) * 1000:.1f}, max {max(t) * 1000:.1f})"
+        for name, t in times.items()), flush=True)
+
+
 def start_server(model: str):
     command = [str(Path(sys.executable).parent / "w2v"), "serve", "-m", model, "--port", "0"]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
@@ -124,6 +146,7 @@ def main(argv=None):
     p.add_argument("--clients", type=int, default=200)
     p.add_argument("--seconds", type=float, default=30)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--no-inprocess", action="store_true", help="skip the in-process Vectors vs Searcher timing")
     args = p.parse_args(argv)
     if not (1 <= args.clients <= MAX_CLIENTS and 0 < args.seconds <= MAX_SECONDS):
         sys.exit(f"serve_load: at most {MAX_CLIENTS} clients and {MAX_SECONDS} s")
@@ -136,6 +159,10 @@ def main(argv=None):
     with open(args.model, "rb") as f:
         rows = int(f.readline().split()[0])
 
+    print(f"Command: python -m benchmarks.serve_load --model {args.model} --clients {args.clients} "
+          f"--seconds {args.seconds:g}" + (f" --make {args.make}" if args.make else ""), flush=True)
+    if not args.no_inprocess:
+        inprocess(args.model, rows)
     process, command = None, None
     url = args.url
     if url is None:
@@ -176,8 +203,6 @@ def main(argv=None):
             process.terminate()
             process.wait(30)
 
-    print(f"Command: python -m benchmarks.serve_load --model {args.model} --clients {args.clients} "
-          f"--seconds {args.seconds:g}" + (f" --make {args.make}" if args.make else ""))
     if command:
         print(f"Server: {command.replace(str(Path(sys.executable).parent) + '/', '')}")
     print(f"\nidle server, nearest (n=10), {len(idle_client)} queries one at a time: "
