@@ -45,13 +45,40 @@ def test_searcher_matches_vectors():
     vectors = Vectors(words, matrix)
     search = Searcher(vectors)
     for query, negative in ((["w5"], []), (["w1", "w2"], []), (["w9"], ["w10", "w11"])):
-        for n in (1, 10, 500):
+        for n in (1, 10, 500, 1500):  # 1500: the candidate buffer (1024) grows
             ours, theirs = search.nearest(query, n, negative), vectors.nearest(query, n, negative)
             assert [w for w, _ in ours] == [w for w, _ in theirs]
             assert np.allclose([s for _, s in ours], [s for _, s in theirs], atol=1e-5)
     ours, theirs = search.analogy("w1", "w2", "w3", 20), vectors.analogy("w1", "w2", "w3", 20)
     assert [w for w, _ in ours] == [w for w, _ in theirs]
     assert len(search.nearest(["w5"], 10_000)) == 2999  # every word but the query
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_searcher_is_exact_on_awkward_matrices(seed):
+    """Clusters (high cosines), near-duplicate rows, a huge component, tiny dimensions: the
+    int8 codes only steer the search, the answers are Vectors' to float32 rounding."""
+    rng = np.random.default_rng(seed)
+    dim = [1, 2, 7, 64, 300, 33][seed]
+    centres = rng.standard_normal((5, dim))
+    matrix = centres[rng.integers(5, size=2000)] + 0.05 * rng.standard_normal((2000, dim))
+    matrix[100:150] = matrix[99] + 1e-6 * rng.standard_normal((50, dim))  # near-duplicates
+    matrix[200, 0] = 1e4
+    matrix[300] = 0
+    vectors = Vectors([f"w{i}" for i in range(2000)], matrix.astype(np.float32))
+    search = Searcher(vectors)
+    for word in ("w0", "w99", "w200", "w777"):
+        for n in (1, 10, 100):
+            ours, theirs = search.nearest([word], n), vectors.nearest(word, n)
+            assert np.allclose([s for _, s in ours], [s for _, s in theirs], atol=1e-5)
+            cut = theirs[-1][1] + 1e-5  # above the last score: no tie can reorder these
+            assert {w for w, s in ours if s > cut} == {w for w, s in theirs if s > cut}
+
+
+def test_searcher_zero_query():
+    vectors = Vectors(["a", "b", "c"], np.array([[1, 0], [0, 1], [1, 1]], np.float32))
+    assert Searcher(vectors).nearest(["a"], 5, negative=["a"]) == [("b", 0.0), ("c", 0.0)]
+    assert vectors.nearest(["a"], 5, negative=["a"]) == [("b", 0.0), ("c", 0.0)]
 
 
 def test_searcher_ties_keep_vocabulary_order():
