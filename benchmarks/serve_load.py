@@ -146,8 +146,12 @@ def main(argv=None):
     p.add_argument("--clients", type=int, default=200)
     p.add_argument("--seconds", type=float, default=30)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--mix", help="other weights, e.g. unknown=0,words=40")
     p.add_argument("--no-inprocess", action="store_true", help="skip the in-process Vectors vs Searcher timing")
     args = p.parse_args(argv)
+    if args.mix:
+        weights = dict(MIX) | {k: int(v) for k, v in (kv.split("=") for kv in args.mix.split(","))}
+        MIX[:] = [(k, weights[k]) for k, _ in MIX]
     if not (1 <= args.clients <= MAX_CLIENTS and 0 < args.seconds <= MAX_SECONDS):
         sys.exit(f"serve_load: at most {MAX_CLIENTS} clients and {MAX_SECONDS} s")
     if args.make and not os.path.exists(args.model):
@@ -160,7 +164,8 @@ def main(argv=None):
         rows = int(f.readline().split()[0])
 
     print(f"Command: python -m benchmarks.serve_load --model {args.model} --clients {args.clients} "
-          f"--seconds {args.seconds:g}" + (f" --make {args.make}" if args.make else ""), flush=True)
+          f"--seconds {args.seconds:g}" + (f" --make {args.make}" if args.make else "")
+          + (f" --mix {args.mix}" if args.mix else ""), flush=True)
     if not args.no_inprocess:
         inprocess(args.model, rows)
     process, command = None, None
@@ -211,8 +216,10 @@ def main(argv=None):
     every = [r for kind in results for r in results[kind]]
     print(f"| queries ({args.clients} clients, {elapsed:.1f} s) | answered | errors | p50 ms | p99 ms | server p50 ms |")
     print("|---|---:|---:|---:|---:|---:|")
-    for kind, _ in MIX:
+    for kind, weight in MIX:
         rs = results[kind]
+        if not weight:
+            continue
         lat = [r[0] * 1000 for r in rs]
         srv = [r[2] for r in rs if r[2] is not None]
         print(f"| {kind} | {sum(r[1] for r in rs):,} | {sum(not r[1] for r in rs)} | {percentile(lat, .5):.0f} | "

@@ -277,6 +277,23 @@ def test_a_slow_client_does_not_hold_up_the_others(server):
         slow.close()
 
 
+def test_connections_over_the_limit_are_told_503(server):
+    import threading
+
+    slots = server.server._slots
+    server.server._slots = threading.BoundedSemaphore(1)
+    try:
+        with socket.create_connection(("127.0.0.1", server.port)) as held:
+            held.sendall(b"GET /api/info HTTP/1.1\r\n")  # holds the one slot, half-sent
+            time.sleep(0.2)
+            answer = raw_request(server.port, b"GET /api/info HTTP/1.1\r\n\r\n")
+        assert answer.startswith(b"HTTP/1.1 503 ") and json.loads(answer.partition(b"\r\n\r\n")[2])["error"]
+    finally:
+        time.sleep(0.2)  # the held connection's thread gives its slot back to the old semaphore
+        server.server._slots = slots
+    assert server.json("/api/info")[0] == 200
+
+
 def test_keep_alive_answers_several_requests_on_one_connection(server):
     import http.client
 

@@ -13,8 +13,9 @@ files from the package's static/ folder, and a JSON API behind it:
 
 Every parameter is checked and bounded before any work is done: bad input is
 ``{"error": "..."}`` with status 400, an unknown word 404 with ``"suggestions"``, a method
-other than GET or HEAD 405; a bug is a 500 with one line, its traceback only on the server's
-stderr. Words in answers are shown as words.py says (``json_word``: always valid UTF-8, with
+other than GET or HEAD 405, a request to a foreign Host 403 (below); a bug is a 500 with one
+line, its traceback only on the server's stderr. Each answer says in a Server-Timing header
+how long it took to make (the load test reads it). Words in answers are shown as words.py says (``json_word``: always valid UTF-8, with
 ``escaped`` for a word whose bytes are not); a query may name such a word by that escaped
 form. Parameters must be UTF-8.
 
@@ -55,7 +56,7 @@ MAX_LIMIT = 100  # words of an autocomplete
 MAX_EXAMPLES = 10  # example snippets per sense
 MAX_CONNECTIONS = 1000  # open at once; more are told 503 and closed
 IDLE_TIMEOUT = 30  # seconds a connection may sit idle or send half a request
-SUGGESTIONS_KEPT = 4096  # unknown words whose close spellings are remembered (difflib: ~0.15 s each at 1M words)
+SUGGESTIONS_KEPT = 4096  # unknown words whose close spellings are remembered (difflib: 0.15-0.5 s each at 1M words)
 SENSES_KEPT = 256  # words whose senses are remembered (one pass over the corpus each)
 SEPARATORS = " \t\n\r\0"  # what splits a corpus into words: never inside one
 
