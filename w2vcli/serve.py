@@ -436,6 +436,7 @@ class Server(ThreadingHTTPServer):
     MAX_CONNECTIONS at once."""
 
     daemon_threads = True  # Ctrl-C does not wait for open connections
+    block_on_close = False
     request_queue_size = 1024  # the listen backlog: 200 clients connecting at once are not refused
 
     def __init__(self, host: str, port: int, api: Api, log_requests: bool = False, notes=None):
@@ -457,20 +458,23 @@ class Server(ThreadingHTTPServer):
         return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
 
     def process_request(self, request, client_address):
-        if not self._slots.acquire(blocking=False):
+        """A thread for the connection, if one of the MAX_CONNECTIONS slots is free; else a 503."""
+        slots = self._slots
+        if not slots.acquire(blocking=False):
             try:
                 request.sendall(TOO_MANY)
             except OSError:
                 pass
             self.shutdown_request(request)
             return
-        super().process_request(request, client_address)
 
-    def process_request_thread(self, request, client_address):
-        try:
-            super().process_request_thread(request, client_address)
-        finally:
-            self._slots.release()
+        def serve():
+            try:
+                self.process_request_thread(request, client_address)
+            finally:
+                slots.release()
+
+        threading.Thread(target=serve, daemon=True).start()  # not joined: Ctrl-C never waits for a client
 
     def handle_error(self, request, client_address):
         """A client that went away is not news; anything else gets one note."""
