@@ -130,12 +130,13 @@ def inprocess(model: str, rows: int, queries: int = 25) -> None:
 
 def start_server(model: str):
     command = [str(Path(sys.executable).parent / "w2v"), "serve", "-m", model, "--port", "0"]
+    start = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     url = process.stdout.readline().decode().strip()
     if not url:
         process.kill()
         sys.exit("serve_load: the server did not start")
-    return process, url, " ".join(command)
+    return process, url, " ".join(command), time.perf_counter() - start
 
 
 def main(argv=None):
@@ -168,10 +169,10 @@ def main(argv=None):
           + (f" --mix {args.mix}" if args.mix else ""), flush=True)
     if not args.no_inprocess:
         inprocess(args.model, rows)
-    process, command = None, None
+    process, command, started = None, None, None
     url = args.url
     if url is None:
-        process, url, command = start_server(args.model)
+        process, url, command, started = start_server(args.model)
     host, port = urlsplit(url).hostname, urlsplit(url).port
     if not ip_address(socket.gethostbyname(host)).is_loopback:
         sys.exit("serve_load: loopback only")
@@ -209,7 +210,8 @@ def main(argv=None):
             process.wait(30)
 
     if command:
-        print(f"Server: {command.replace(str(Path(sys.executable).parent) + '/', '')}")
+        print(f"Server: {command.replace(str(Path(sys.executable).parent) + '/', '')} "
+              f"(listening {started:.1f} s after it started: load through the cache, int8 codes, prefix index)")
     print(f"\nidle server, nearest (n=10), {len(idle_client)} queries one at a time: "
           f"p50 {percentile(idle_client, .5) * 1000:.1f} ms at the client, "
           f"{percentile(idle_server, .5):.1f} ms at the server (p99 {percentile(idle_server, .99):.1f} ms)\n")
