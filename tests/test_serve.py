@@ -14,7 +14,6 @@ import numpy as np
 import pytest
 
 from conftest import RunningServer, topic_corpus
-from w2vcli import cache
 from w2vcli.search import PrefixIndex, Searcher
 from w2vcli.serve import MAX_N, MAX_QUERY, MAX_WORD, MAX_WORDS
 from w2vcli.vectors import Vectors
