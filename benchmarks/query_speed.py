@@ -22,7 +22,6 @@ import numpy as np
 
 from w2vcli import cache
 from w2vcli.formats import write_vectors
-from w2vcli.vectors import Vectors
 
 BIN = Path(sys.executable).parent
 
@@ -52,7 +51,7 @@ def main(argv=None):
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "big.bin")
         make_file(path, args.rows, args.dim)
-        Vectors.load(path)  # compile the parser once (Numba's disk cache keeps it afterwards)
+        cache.parse(path)  # compile the parser once (Numba's disk cache keeps it afterwards)
         queries = "".join(f"w{i * 997 % args.rows}\n" for i in range(args.queries)).encode()
         gensim_queries = min(args.queries, 50)  # one full pass over the matrix each: a sample is enough
         t = {"w2v load (parse the binary file)": [], "gensim load_word2vec_format": [],
@@ -61,7 +60,7 @@ def main(argv=None):
              f"gensim most_similar, per query x {args.queries} (after load)": []}
         subprocess.run([BIN / "w2v", "nearest", "w1", "-m", path], check=True, capture_output=True)  # build cache
         for _ in range(args.repeat):
-            t["w2v load (parse the binary file)"].append(timed(lambda: Vectors.load(path)))
+            t["w2v load (parse the binary file)"].append(timed(lambda: cache.parse(path)))
             kv = None
 
             def gensim_load():
@@ -75,11 +74,11 @@ def main(argv=None):
                 [BIN / "w2v", "nearest", "-m", path], input=queries, check=True, capture_output=True)))
             kv.fill_norms()
             words = queries.decode().split()[:gensim_queries]
-            per_query = timed(lambda: [kv.most_similar(w, topn=10) for w in words]) / len(words)
+            loaded = kv
+            per_query = timed(lambda: [loaded.most_similar(w, topn=10) for w in words]) / len(words)
             t[f"gensim most_similar, per query x {args.queries} (after load)"].append(per_query * args.queries)
-            del kv
-        cached = cache.load(path)
-        assert cached._matrix is None
+            kv = loaded = None
+        assert isinstance(cache.load(path).vectors, np.memmap)  # the timed queries came from the cache
     print(f"File: {args.rows:,} x {args.dim} binary ({args.rows * (args.dim * 4 + 8) / 1e9:.1f} GB); "
           f"medians of {args.repeat} interleaved runs.")
     print(f"Command: python -m benchmarks.query_speed --rows {args.rows} --dim {args.dim} "

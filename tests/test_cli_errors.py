@@ -140,3 +140,14 @@ def test_max_vocab_build_prunes_while_counting_and_says_how_many(tmp_path, w2v):
             "--dim", 4, "--epochs", 1)
     assert r.exit_code == 0, r.stderr
     assert "rare words pruned while counting" in r.stderr
+
+
+@pytest.mark.parametrize("options,fragment", [
+    (["--position-weights"], "--position-weights is for CBOW"),
+    (["--corrected-cbow"], "--corrected-cbow is for CBOW"),
+    (["--model", "cbow", "--corrected-cbow", "--cbow-sum"], "needs --cbow-mean"),
+    (["--model", "cbow", "--exact-skipgram"], "--exact-skipgram is for skip-gram"),
+    (["--ns-exponent", 5], "--ns-exponent must be in [-2, 2]"),
+])
+def test_options_that_do_not_go_together(tmp_path, topics, w2v, options, fragment):
+    assert_one_line_error(w2v("train", topics, "-o", tmp_path / "v.bin", *options), 2, fragment)

@@ -3,8 +3,8 @@ import subprocess
 
 import numpy as np
 import pytest
-
 from conftest import peer_tool
+
 from w2vcli.evaluate import analogies, spearman, word_pairs
 from w2vcli.formats import write_vectors
 from w2vcli.vectors import Vectors

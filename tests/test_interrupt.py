@@ -7,7 +7,6 @@ import sys
 import time
 
 import pytest
-
 from conftest import topic_corpus
 
 
@@ -37,13 +36,17 @@ def test_a_signal_stops_training_without_writing_anything(tmp_path, signum):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.txt", "v.bin"]
 
 
-def test_a_killed_run_resumes_from_its_checkpoint_to_the_same_vectors(tmp_path):
+@pytest.mark.parametrize("model", [[], ["--model", "cbow", "--position-weights", "--corrected-cbow"]])
+def test_a_killed_run_resumes_from_its_checkpoint_to_the_same_vectors(tmp_path, model):
     """--threads 1: stopped with SIGKILL after a checkpoint and resumed, the output is byte for
-    byte that of a run never stopped (same positions, random states and learning rate)."""
+    byte that of a run never stopped (same positions, random states and learning rate; CBOW's
+    position vectors too, in the output vectors and in the --output-context file)."""
     corpus = topic_corpus(tmp_path / "c.txt", sentences=20_000)
     exe = os.path.join(os.path.dirname(sys.executable), "w2v")
-    common = ["--epochs", "60", "--min-count", "1", "--dim", "16", "--threads", "1", "--seed", "5", "--sample", "0"]
-    subprocess.run([exe, "train", str(corpus), "-o", str(tmp_path / "straight.bin"), "-q", *common], check=True)
+    common = ["--epochs", "60", "--min-count", "1", "--dim", "16", "--threads", "1", "--seed", "5", "--sample", "0",
+              *model]
+    subprocess.run([exe, "train", str(corpus), "-o", str(tmp_path / "straight.bin"), "-q", *common,
+                    "--output-context", str(tmp_path / "straight-ctx.txt")], check=True)
     ckpt = tmp_path / "run.ckpt.npz"
     proc = subprocess.Popen([exe, "train", str(corpus), "-o", str(tmp_path / "resumed.bin"), *common,
                              "--checkpoint", str(ckpt), "--checkpoint-every", "0.005"],
@@ -56,10 +59,13 @@ def test_a_killed_run_resumes_from_its_checkpoint_to_the_same_vectors(tmp_path):
     proc.kill()
     proc.wait()
     assert ckpt.exists() and not (tmp_path / "resumed.bin").exists()
-    r = subprocess.run([exe, "train", str(corpus), "-o", str(tmp_path / "resumed.bin"), "--resume", str(ckpt), "-q"],
-                       capture_output=True, text=True)
+    r = subprocess.run([exe, "train", str(corpus), "-o", str(tmp_path / "resumed.bin"), "--resume", str(ckpt), "-q",
+                        "--output-context", str(tmp_path / "resumed-ctx.txt")], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "resumed.bin").read_bytes() == (tmp_path / "straight.bin").read_bytes()
+    context = (tmp_path / "resumed-ctx.txt").read_bytes()
+    assert context == (tmp_path / "straight-ctx.txt").read_bytes()
+    assert (b"\n<pos-5> " in context and b"\n<pos+5> " in context) == bool(model)
     assert not ckpt.exists()  # finished: the checkpoint is gone
 
 

@@ -5,8 +5,8 @@ import subprocess
 
 import numpy as np
 import pytest
-
 from conftest import peer_tool
+
 from w2vcli import cache
 from w2vcli.evaluate import analogies, word_pairs
 from w2vcli.formats import write_vectors

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from w2vcli.corpus import iter_tokens
+from w2vcli.hogwild import TrainConfig, train
 from w2vcli.senses import find_senses, silhouette, spherical_kmeans
-from w2vcli.train import TrainConfig, train
 from w2vcli.vectors import Vectors
 from w2vcli.vocab import encode
 

@@ -1,6 +1,13 @@
 import numpy as np
+from numba import njit
 
-from w2vcli.tables import HuffmanTree, NegativeSampler, keep_probabilities, sigmoid_table
+from w2vcli import kernels
+from w2vcli.tables import (
+    HuffmanTree,
+    NegativeSampler,
+    keep_probabilities,
+    sigmoid_table,
+)
 
 
 def test_huffman_codes_of_a_hand_checked_tree():
@@ -42,11 +49,26 @@ def test_negative_sampler_draws_from_unigram_to_the_three_quarters():
     sampler = NegativeSampler.from_counts(counts)
     expected = counts**0.75 / (counts**0.75).sum()
     assert np.allclose(sampler.distribution(), expected, atol=1e-7)
-    # the kernel's draw rule: bucket i, kept with prob[i], else alias[i]
-    rng = np.random.default_rng(1)
-    i = rng.integers(0, len(counts), 400_000)
-    draws = np.where(rng.random(len(i)) < sampler.prob[i], i, sampler.alias[i])
-    assert np.allclose(np.bincount(draws, minlength=len(counts)) / len(i), expected, atol=0.004)
+    # the kernels' own draw, from their own random stream
+    draws = np.array(_draws(sampler.prob, sampler.alias, 200_000))
+    assert np.allclose(np.bincount(draws, minlength=len(counts)) / len(draws), expected, atol=0.004)
+
+
+def test_the_kernels_never_draw_the_sentence_end_and_spread_its_share():
+    counts = np.array([5000, 10, 10, 10, 10])  # </s> would be most of the draws
+    sampler = NegativeSampler.from_counts(counts)
+    draws = np.bincount(_draws(sampler.prob, sampler.alias, 100_000), minlength=5)
+    assert draws[0] == 0 and np.allclose(draws[1:] / draws.sum(), 0.25, atol=0.01)
+
+
+@njit
+def _draws(prob, alias, n):
+    out = np.empty(n, np.int64)
+    state = np.uint64(12345)
+    for i in range(n):
+        state, r = kernels._rand(state)
+        out[i] = kernels._draw_negative(r, prob, alias)
+    return out
 
 
 def test_sigmoid_table_spans_minus_six_to_six():

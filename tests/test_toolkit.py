@@ -10,8 +10,8 @@ import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
-
 from conftest import peer_tool
+
 from w2vcli.classes import kmeans_classes
 from w2vcli.formats import read_vectors, write_vectors
 from w2vcli.plot import pca_2d

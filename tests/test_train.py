@@ -2,15 +2,18 @@ import io
 
 import numpy as np
 import pytest
-
 from conftest import TOPICS, topic_corpus
+
 from w2vcli.corpus import iter_tokens
 from w2vcli.formats import read_vectors
-from w2vcli.train import CHUNK_TOKENS, Progress, TrainConfig, _Work, train
+from w2vcli.hogwild import CHUNK_TOKENS, Progress, TrainConfig, _Work, train
 from w2vcli.vectors import Vectors
 from w2vcli.vocab import encode
 
 COMBOS = [("skipgram", 5, False), ("skipgram", 0, True), ("cbow", 5, False), ("cbow", 0, True)]
+VARIANTS = [dict(model="cbow", negative=5, hs=False, position_weights=True),
+            dict(model="cbow", negative=0, hs=True, corrected_cbow=True, position_weights=True),
+            dict(model="skipgram", negative=5, hs=True, exact_skipgram=True)]
 
 
 def train_topics(path, model, negative, hs, **kw):
@@ -106,7 +109,7 @@ def test_a_checkpoint_of_several_threads_resumes_with_the_chunks_left(threads_af
 
 @pytest.mark.parametrize("model,negative,hs", COMBOS)
 def test_threads_merge_their_copies_of_the_hot_rows(tmp_path, monkeypatch, model, negative, hs):
-    import w2vcli.train as train_module
+    import w2vcli.hogwild as train_module
 
     monkeypatch.setattr(train_module, "HOT_NODES", 3)
     monkeypatch.setattr(train_module, "HOT_WORDS", 3)
@@ -216,3 +219,31 @@ def test_init_continues_from_earlier_vectors(tmp_path, topics, w2v):
 def test_after_a_resume_the_rate_and_eta_count_this_run_only():
     p = Progress(done=300, total=400, alpha=0.01, seconds=2.0, resumed_at=100)
     assert p.words_per_sec == 100 and p.eta == 1.0 and p.fraction == 0.75
+
+
+def test_the_loss_log_has_a_line_per_epoch_and_the_loss_falls(tmp_path, topics, w2v):
+    r = w2v("train", topics, "-o", tmp_path / "v.bin", "--dim", 16, "--min-count", 1, "--threads", 1,
+            "--loss-log", tmp_path / "loss.tsv")
+    assert r.exit_code == 0, r.stderr
+    head, *rows = (tmp_path / "loss.tsv").read_text().splitlines()
+    assert head == "epoch\twords\tloss\talpha\tseconds"
+    rows = [line.split("\t") for line in rows]
+    assert [int(row[0]) for row in rows] == [1, 2, 3, 4, 5]
+    assert [int(row[1]) for row in rows] == [39_000 * k for k in range(1, 6)]  # words done as each ended
+    losses = [float(row[2]) for row in rows]
+    assert losses == sorted(losses, reverse=True) and losses[-1] < 0.8 * losses[0]
+    assert "loss per epoch " + " ".join(f"{x:.4f}" for x in losses) in r.stderr
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=["pdw", "corrected-pdw-hs", "exact"])
+def test_the_variants_learn_which_words_co_occur_on_two_threads(tmp_path, variant):
+    """Corrected CBOW, position weights (each thread trains its own copy, merged) and exact skip-gram."""
+    with open(topic_corpus(tmp_path / "c.txt", sentences=6000), "rb") as f:
+        corpus = encode(iter_tokens(f), min_count=1)
+    result, progress = train(corpus, TrainConfig(dim=20, sample=0, epochs=3, threads=2, **variant))
+    assert progress.done == 3 * len(corpus.ids)
+    vectors = Vectors([w.decode() for w in result.words], result.vectors)
+    for word in ("rain", "bank", "cat"):
+        assert all(topic_of(n) == topic_of(word) for n, _ in vectors.nearest(word, 4)), word
+    if variant.get("position_weights"):
+        assert result.positions.shape == (10, 20) and np.abs(result.positions - 1).max() > 0.01

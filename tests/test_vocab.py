@@ -3,8 +3,8 @@ import subprocess
 
 import numpy as np
 import pytest
-
 from conftest import peer_tool
+
 from w2vcli.corpus import EOS, iter_tokens
 from w2vcli.errors import W2VError
 from w2vcli.vocab import Vocab, encode
@@ -116,8 +116,8 @@ def test_vocabulary_matches_word2vec_c(tmp_path):
 
 
 def test_a_large_corpus_goes_to_disk_and_trains_the_same(tmp_path):
+    from w2vcli.hogwild import TrainConfig, train
     from w2vcli.idstore import mapped_file
-    from w2vcli.train import TrainConfig, train
 
     data = b" ".join(b"w%d" % (i * 7 % 113) for i in range(60_000)) + b"\nend of line\n"
     memory = encode_bytes(data, min_count=1, block_bytes=4096)

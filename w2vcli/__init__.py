@@ -1,8 +1,29 @@
-"""w2v: word2vec training and queries from the shell, with Numba kernels."""
+"""w2v: word2vec training and queries, from Python and from the shell, with Numba kernels.
+
+    import w2vcli
+    vecs = w2vcli.train("corpus.txt", model="cbow", dim=100, epochs=5)
+    vecs.save("vecs.bin")
+    w2vcli.load("vecs.bin").nearest("bank", n=10)
+
+``train`` (pipeline.py) runs the whole training pipeline, as ``w2v train`` does; ``load``
+reads any word2vec, GloVe or fastText .vec file (compressed too) through the query cache;
+``Vectors`` answers nearest, analogy and similarity; every error is a ``W2VError`` with a
+one-line message. Importing w2vcli does not import Numba: ``train`` loads it when called.
+"""
 
 __version__ = "0.1.0"
 
 from .errors import W2VError  # noqa: E402
 from .vectors import Vectors  # noqa: E402
 
-__all__ = ["Vectors", "W2VError", "__version__"]
+load = Vectors.load
+
+__all__ = ["Vectors", "W2VError", "__version__", "load", "train"]
+
+
+def __getattr__(name):
+    if name == "train":  # the training pipeline brings Numba: only when asked for
+        from .pipeline import train
+
+        return train
+    raise AttributeError(f"module 'w2vcli' has no attribute {name!r}")

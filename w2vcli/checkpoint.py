@@ -16,10 +16,10 @@ import numpy as np
 
 from .atomic import atomic_open
 from .errors import W2VError
-from .train import State, TrainConfig
+from .hogwild import EPOCH_FIELDS, State, TrainConfig
 from .vocab import Vocab
 
-VERSION = 3  # 3: the loss of each epoch, the saving interval; 2: positions are chunks not yet taken
+VERSION = 3  # 3: the loss and end of each epoch, the saving interval, the position vectors; 2: chunks not yet taken
 
 
 @dataclass
@@ -38,8 +38,9 @@ def save(path: str, config: TrainConfig, vocab: Vocab, corpus_tokens: int, state
     with atomic_open(path) as f:
         np.savez(f, meta=np.frombuffer(json.dumps(meta).encode(), np.uint8),
                  words=np.frombuffer(b"\n".join(vocab.words), np.uint8), counts=vocab.counts,
-                 syn0=state.syn0, syn1neg=state.syn1neg, syn1=state.syn1, positions=state.positions,
-                 rngs=state.rngs, done=np.array([state.done], np.int64), losses=state.losses)
+                 syn0=state.syn0, syn1neg=state.syn1neg, syn1=state.syn1, pos=state.pos, positions=state.positions,
+                 rngs=state.rngs, done=np.array([state.done], np.int64), epochs=state.epochs,
+                 seconds=np.array([state.seconds]))
 
 
 def load(path: str) -> Checkpoint:
@@ -49,8 +50,8 @@ def load(path: str) -> Checkpoint:
             if meta.get("version") != VERSION:
                 raise W2VError(f"{path}: a checkpoint of another version ({meta.get('version')})")
             vocab = Vocab(z["words"].tobytes().split(b"\n"), z["counts"].astype(np.int64))
-            state = State(z["syn0"], z["syn1neg"], z["syn1"], z["positions"], z["rngs"], int(z["done"][0]),
-                          z["losses"])
+            state = State(z["syn0"], z["syn1neg"], z["syn1"], z["pos"], z["positions"], z["rngs"], int(z["done"][0]),
+                          z["epochs"], float(z["seconds"][0]))
     except FileNotFoundError:
         raise W2VError(f"checkpoint {path} not found") from None
     except (OSError, ValueError, KeyError, zipfile.BadZipFile, json.JSONDecodeError) as e:
@@ -60,6 +61,6 @@ def load(path: str) -> Checkpoint:
     except TypeError as e:
         raise W2VError(f"{path} is not a readable w2v checkpoint ({e})") from None
     if len(vocab.words) != len(state.syn0) or state.syn0.shape[1] != config.dim \
-            or state.losses.shape != (config.epochs, 2):
+            or state.epochs.shape != (config.epochs, EPOCH_FIELDS):
         raise W2VError(f"{path}: the checkpoint's vocabulary and matrices disagree")
     return Checkpoint(config, vocab, int(meta["corpus_tokens"]), state, meta.get("every"))

@@ -16,6 +16,7 @@ import gzip
 import lzma
 import os
 import sys
+import time
 import zlib
 from typing import BinaryIO, Callable, Iterable, Iterator
 
@@ -167,3 +168,17 @@ def _checked(words: list[bytes]) -> list[bytes]:
         bad = next(w for w in words if not w or len(w.split()) != 1)
         raise W2VError(f"the word {bad[:40]!r} is empty or holds whitespace: word2vec files cannot hold it")
     return words
+
+
+def reporting(blocks: Iterable[list[bytes]], report: Callable[[str], None], every: float = 10.0
+              ) -> Iterator[list[bytes]]:
+    """The blocks, with a line to report every ``every`` seconds while a long corpus is read."""
+    tokens, start = 0, time.monotonic()
+    last = start
+    for block in blocks:
+        tokens += len(block)
+        yield block
+        now = time.monotonic()
+        if now - last >= every:
+            report(f"reading the corpus: {tokens:,} tokens so far ({tokens / (now - start):,.0f} tokens/s)")
+            last = now

@@ -222,7 +222,11 @@ class VectorReader:
     def fill(self, out: np.ndarray, words: list, decode=None) -> int:
         """Parse rows into out (n x dim float32) until it is full or the file ends; append their
         words (bytes, or ``decode(bytes)``) to words. Returns the rows filled."""
-        from .rowscan import NEEDS_PYTHON, scan_binary_rows, scan_text_rows  # Numba: only when parsing
+        from .rowscan import (  # Numba: only when parsing
+            NEEDS_PYTHON,
+            scan_binary_rows,
+            scan_text_rows,
+        )
 
         filled, first = 0, len(words)
         while filled < len(out):
@@ -278,7 +282,8 @@ class VectorReader:
         if len(fields) - 1 != self.dim:
             raise W2VError(f"{self.path}: row {number} has {len(fields) - 1} values, expected {self.dim}")
         try:
-            row[:] = [float(x) for x in fields[1:]]
+            with np.errstate(over="ignore"):  # a value beyond float32 becomes inf: the check below names it
+                row[:] = [float(x) for x in fields[1:]]
         except ValueError:
             raise W2VError(f"{self.path}: row {number} ({_shown(fields[0])}) holds a value that is not a number") \
                 from None
@@ -321,7 +326,7 @@ class VectorReader:
                 rows = min(rows, limit)
         return rows
 
-    def blocks(self, rows_per_block: int = 65536, decode=None, limit: int | None = None):
+    def blocks(self, rows_per_block: int = 16384, decode=None, limit: int | None = None):
         """(words, float32 rows) a block at a time, up to ``limit`` rows (and the header's count)."""
         left = self._expected(limit)
         while left is None or left > 0:

@@ -5,7 +5,7 @@ matrices Hogwild-style (no locks).
 
 A kernel trains on one slice of the id stream and returns how many tokens it read.
 Ids index the vocabulary; id 0 is ``</s>`` and ends a sentence. Rows may be wider than the
-vectors (train.padded_rows): the kernels run over the whole row, whose padding stays zero.
+vectors (hogwild.padded_rows): the kernels run over the whole row, whose padding stays zero.
 
 What a kernel reads comes in a few typed records (Numba compiles named tuples of arrays and
 scalars like plain arguments): ``Weights`` (the matrices it trains), ``Tables`` (built once
@@ -31,6 +31,7 @@ class Weights(NamedTuple):
     syn0: np.ndarray  # input vectors: the word vectors
     syn1neg: np.ndarray  # output vectors of negative sampling, one row per word (+ hot-row copies)
     syn1: np.ndarray  # inner nodes of hierarchical softmax (+ hot-row copies)
+    pos: np.ndarray  # CBOW's position vectors, one per place in the window: -window .. -1, 1 .. window (+ copies)
 
 
 class Tables(NamedTuple):
@@ -50,6 +51,9 @@ class Settings(NamedTuple):
     negative: int
     hs: bool
     cbow_mean: bool
+    corrected: bool  # CBOW: the gradient of the mean, 1/C of h's, for each context row (Irsoy et al. 2021)
+    positions: bool  # CBOW: context rows weighted by a learned vector per position (Mikolov et al. 2018)
+    exact: bool  # skip-gram: word2vec.c's own draws and updates, pair by pair, instead of window blocks
 
 
 class Schedule(NamedTuple):
@@ -61,9 +65,10 @@ class Schedule(NamedTuple):
 class ThreadState(NamedTuple):
     rng: np.ndarray  # uint64 [1]: the thread's random state, kept between calls
     loss: np.ndarray  # float64 [2]: summed loss, training pairs (the caller reads and resets it)
-    own: np.ndarray  # int64 [2, 3]: the hot rows it keeps copies of (train.hot_rows)
-    seen_nodes: np.ndarray  # the hot rows as last merged
+    own: np.ndarray  # int64 [3, 3]: the hot rows it keeps copies of (hogwild.hot_rows)
+    seen_nodes: np.ndarray  # the hot rows as last merged: inner nodes, words, positions
     seen_words: np.ndarray
+    seen_pos: np.ndarray
 
 
 def learning_rate(schedule: Schedule, done: float) -> float:
@@ -76,7 +81,7 @@ _learning_rate = njit(inline="always")(learning_rate)
 
 MAX_SENTENCE = 1000  # as word2vec.c: sentences (and newline-free corpora) are cut every 1000 kept words
 EXP_SCALE = EXP_TABLE_SIZE // MAX_EXP // 2  # as word2vec.c, integer division: 83
-SHARE_EVERY = 1000  # kept words between merges of a thread's copies of the hot rows (train.hot_rows)
+SHARE_EVERY = 1000  # kept words between merges of a thread's copies of the hot rows (hogwild.hot_rows)
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)  # splitmix64 constants (Steele, Lea, Flood 2014)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -281,7 +286,7 @@ def _draw_targets(word, targets, labels, hot, prob, alias, negative, state):
 @njit(**_INLINE)
 def _own(p, first, count, copies):
     """The row a thread uses for row p: its own copy if p is one of the hot rows it keeps
-    (rows first .. first + count - 1, copies from row `copies` on; see train.hot_rows)."""
+    (rows first .. first + count - 1, copies from row `copies` on; see hogwild.hot_rows)."""
     k = p - first
     return copies + k if 0 <= k < count else p
 
@@ -319,25 +324,27 @@ def _share(out, seen, own):
 
 @njit(cache=True)
 def take_hot_rows(w, me):
-    """Start a thread's copies of the hot output rows, and what it last saw of them (me.seen_*:
-    own[0, 1] x width and own[1, 1] x width, kept by the caller for the thread's whole run)."""
+    """Start a thread's copies of the hot rows, and what it last saw of them (me.seen_*:
+    own[k, 1] x width each, kept by the caller for the thread's whole run)."""
     _take(w.syn1, me.seen_nodes, me.own[0])
     _take(w.syn1neg, me.seen_words, me.own[1])
+    _take(w.pos, me.seen_pos, me.own[2])
 
 
 @njit(**_INLINE)
-def _share_all(syn1neg, syn1, seen, own):
-    _share(syn1, seen[0], own[0])
-    _share(syn1neg, seen[1], own[1])
+def _share_all(w, me):
+    _share(w.syn1, me.seen_nodes, me.own[0])
+    _share(w.syn1neg, me.seen_words, me.own[1])
+    _share(w.pos, me.seen_pos, me.own[2])
 
 
 @njit(**_INLINE)
-def _share_if_due(since, length, syn1neg, syn1, seen, own):
+def _share_if_due(since, length, w, me):
     """Count a sentence's words; merge the hot rows once SHARE_EVERY have passed. Returns the new count."""
     since += length
     if since < SHARE_EVERY:
         return since
-    _share_all(syn1neg, syn1, seen, own)
+    _share_all(w, me)
     return 0
 
 
@@ -454,6 +461,25 @@ def _hierarchical_pair(h1, h2, grad1, grad2, out, path, code, n, tab, alpha):
     return loss
 
 
+@njit(**_INLINE)
+def _sequential(h, grad, out, targets, labels, n_out, tab, alpha):
+    """Negative sampling for one input row, output by output as word2vec.c: each output is
+    scored from the row as the previous ones left it; h's gradient accumulates in grad.
+    Returns the loss."""
+    loss = 0.0
+    for k in range(n_out):
+        o = out[targets[k]]
+        f = np.float32(0.0)
+        for c in range(h.shape[0]):
+            f += h[c] * o[c]
+        g, nll = _ns_gradient(f, labels[k], alpha, tab)
+        loss += nll
+        for c in range(h.shape[0]):
+            grad[c] += g * o[c]
+            o[c] += g * h[c]
+    return loss
+
+
 @njit(**_FAST)
 def train_skipgram(ids, w, tab, opt, schedule, done_before, done_scale, me):
     """Skip-gram over ids: each context word's input row learns to predict the centre word.
@@ -464,6 +490,8 @@ def train_skipgram(ids, w, tab, opt, schedule, done_before, done_scale, me):
     the default window, with equal or better accuracy (benchmarks/RESULTS.md).
     Hierarchical softmax is word2vec.c's, with two context words at a time (_hierarchical_pair).
     Both take their rows a few at a time per pass over them (_window_block, _hierarchical_pair).
+    With opt.exact, word2vec.c's own loop: each (context, centre) pair draws its negatives and
+    updates its rows before the next pair.
     ``done_before + pos * done_scale`` estimates the tokens all threads have read, for the
     learning rate.
     """
@@ -479,7 +507,6 @@ def train_skipgram(ids, w, tab, opt, schedule, done_before, done_scale, me):
     nll = np.empty((2 * window, negative + 3), np.float32)
     path = np.empty(tab.points.shape[1], np.int32)
     own = me.own
-    seen = (me.seen_nodes, me.seen_words)
     hot_nodes = (own[0, 0], own[0, 1], own[0, 2])
     hot_words = (own[1, 0], own[1, 1], own[1, 2])
     since = 0  # words trained since the last merge of the hot rows
@@ -489,7 +516,7 @@ def train_skipgram(ids, w, tab, opt, schedule, done_before, done_scale, me):
     while pos < len(ids):
         alpha = np.float32(_learning_rate(schedule, done_before + pos * done_scale))
         length, pos, state = _read_sentence(ids, pos, sen, tab.keep, state)
-        since = _share_if_due(since, length, syn1neg, syn1, seen, own)
+        since = _share_if_due(since, length, w, me)
         for i in range(length):
             word = sen[i]
             state, r = _rand(state)
@@ -503,8 +530,20 @@ def train_skipgram(ids, w, tab, opt, schedule, done_before, done_scale, me):
                 continue
             pairs += n_in
             gin[:n_in] = 0.0
+            n = _path(word, tab.points, tab.codelens, hot_nodes, path) if opt.hs else 0
+            if opt.exact:  # word2vec.c: pair by pair, each with its own negatives, updated at once
+                for j in range(n_in):
+                    h = syn0[ctx[j]]
+                    if opt.hs:
+                        loss += _hierarchical(h, gin[j], syn1, path, tab.codes[word], n, tab, alpha)
+                    if negative > 0:
+                        n_out, state = _draw_targets(word, targets, labels, hot_words, tab.prob, tab.alias, negative,
+                                                     state)
+                        loss += _sequential(h, gin[j], syn1neg, targets, labels, n_out, tab, alpha)
+                    for c in range(dim):
+                        h[c] += gin[j, c]
+                continue
             if opt.hs:  # two context words at a time; a block over the whole window lost accuracy
-                n = _path(word, tab.points, tab.codelens, hot_nodes, path)
                 for j in range(0, n_in - 1, 2):
                     loss += _hierarchical_pair(syn0[ctx[j]], syn0[ctx[j + 1]], gin[j], gin[j + 1], syn1, path,
                                                tab.codes[word], n, tab, alpha)
@@ -519,18 +558,31 @@ def train_skipgram(ids, w, tab, opt, schedule, done_before, done_scale, me):
                 grad = gin[j]
                 for c in range(dim):
                     h[c] += grad[c]
-    _share_all(syn1neg, syn1, seen, own)
+    _share_all(w, me)
     me.rng[0] = state
     me.loss[0] += loss
     me.loss[1] += pairs
     return pos
 
 
+@njit(**_INLINE)
+def _place(j, i, window, hot):
+    """The row of pos for context position j of centre i: -window .. -1, 1 .. window in order,
+    as the rows this thread uses."""
+    p = j - i + window if j < i else j - i + window - 1
+    return _own(p, hot[0], hot[1], hot[2])
+
+
 @njit(**_FAST)
 def train_cbow(ids, w, tab, opt, schedule, done_before, done_scale, me):
     """CBOW over ids: the mean (or sum) of the context rows learns to predict the centre word,
-    negative sampling takes three output rows per pass (_row_block)."""
-    syn0, syn1neg, syn1 = w.syn0, w.syn1neg, w.syn1
+    negative sampling takes three output rows per pass (_row_block).
+
+    opt.corrected gives each context row the gradient of the mean, 1/C of the gradient of h
+    (word2vec.c gives each the whole of it); opt.positions weights each context row by its
+    position's vector (elementwise) before the mean, and trains those vectors too, with their
+    exact gradient (1/C of h's gradient times the row)."""
+    syn0, syn1neg, syn1, places = w.syn0, w.syn1neg, w.syn1, w.pos
     window, negative = opt.window, opt.negative
     dim = syn0.shape[1]
     sen = np.empty(MAX_SENTENCE, np.int32)
@@ -540,9 +592,9 @@ def train_cbow(ids, w, tab, opt, schedule, done_before, done_scale, me):
     labels = np.zeros(negative + 3, np.float32)
     path = np.empty(tab.points.shape[1], np.int32)
     own = me.own
-    seen = (me.seen_nodes, me.seen_words)
     hot_nodes = (own[0, 0], own[0, 1], own[0, 2])
     hot_words = (own[1, 0], own[1, 1], own[1, 2])
+    hot_places = (own[2, 0], own[2, 1], own[2, 2])
     since = 0  # words trained since the last merge of the hot rows
     loss, pairs = 0.0, 0
     state = me.rng[0]
@@ -550,7 +602,7 @@ def train_cbow(ids, w, tab, opt, schedule, done_before, done_scale, me):
     while pos < len(ids):
         alpha = np.float32(_learning_rate(schedule, done_before + pos * done_scale))
         length, pos, state = _read_sentence(ids, pos, sen, tab.keep, state)
-        since = _share_if_due(since, length, syn1neg, syn1, seen, own)
+        since = _share_if_due(since, length, w, me)
         for i in range(length):
             word = sen[i]
             state, r = _rand(state)
@@ -563,8 +615,13 @@ def train_cbow(ids, w, tab, opt, schedule, done_before, done_scale, me):
             for j in range(lo, hi):
                 if j != i:
                     h = syn0[sen[j]]
-                    for c in range(dim):
-                        neu1[c] += h[c]
+                    if opt.positions:
+                        d = places[_place(j, i, window, hot_places)]
+                        for c in range(dim):
+                            neu1[c] += d[c] * h[c]
+                    else:
+                        for c in range(dim):
+                            neu1[c] += h[c]
             inv = np.float32(1.0 / (hi - lo - 1))
             if opt.cbow_mean:
                 for c in range(dim):
@@ -576,15 +633,23 @@ def train_cbow(ids, w, tab, opt, schedule, done_before, done_scale, me):
             if negative > 0:
                 n_out, state = _draw_targets(word, targets, labels, hot_words, tab.prob, tab.alias, negative, state)
                 loss += _row_block(neu1, grad, syn1neg, targets, labels, n_out, tab, alpha)
-            if not opt.cbow_mean:  # summed context: spread the error over its words (as gensim)
+            if opt.corrected or not opt.cbow_mean:  # the mean's own gradient; a sum spreads it (as gensim)
                 for c in range(dim):
                     grad[c] *= inv
             for j in range(lo, hi):
                 if j != i:
                     h = syn0[sen[j]]
-                    for c in range(dim):
-                        h[c] += grad[c]
-    _share_all(syn1neg, syn1, seen, own)
+                    if opt.positions:  # both from the old values: h by d x grad, d by h x grad / C
+                        d = places[_place(j, i, window, hot_places)]
+                        scale = np.float32(1.0) if opt.corrected else inv
+                        for c in range(dim):
+                            hc, dc = h[c], d[c]
+                            h[c] = hc + dc * grad[c]
+                            d[c] = dc + hc * grad[c] * scale
+                    else:
+                        for c in range(dim):
+                            h[c] += grad[c]
+    _share_all(w, me)
     me.rng[0] = state
     me.loss[0] += loss
     me.loss[1] += pairs

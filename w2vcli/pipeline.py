@@ -2,7 +2,7 @@
 ``w2v train`` both run.
 
 corpus (paths, globs, stdin or sentences) -> tokens (corpus.py, or tokenize.py for raw
-text) -> vocabulary and int32 ids (vocab.py) -> Hogwild threads over the kernels (train.py)
+text) -> vocabulary and int32 ids (vocab.py) -> Hogwild threads over the kernels (hogwild.py)
 -> vectors, written atomically (formats.py) or returned as ``Vectors``.
 
 Every check that can fail does so before the corpus is read: options, outputs that are
@@ -16,11 +16,11 @@ from typing import Callable
 
 import numpy as np
 
-from .atomic import check_writable, refuse_same_files
-from .corpus import corpus_paths, iter_tokens, read_corpus, sentence_blocks
+from .atomic import atomic_open, check_writable, refuse_same_files
+from .corpus import corpus_paths, iter_tokens, read_corpus, reporting, sentence_blocks
 from .errors import UsageError, W2VError
-from .formats import read_vectors, write_vectors
-from .train import Progress, State, TrainConfig
+from .formats import VectorWriter, read_vectors, write_vectors
+from .hogwild import Progress, State, TrainConfig
 from .vectors import Vectors
 from .vocab import Vocab, encode
 from .words import decode_word, encode_word
@@ -91,7 +91,7 @@ def _init_vectors(init, dim: int) -> tuple[list[bytes], np.ndarray] | None:
 def train(corpus, output: str | None = None, *, format: str = "auto", output_context: str | None = None,
           save_vocab: str | None = None, read_vocab: str | None = None, init=None, resume: str | None = None,
           checkpoint: str | None = None, checkpoint_every: float | None = None, classes: int | None = None,
-          tokenize=None, on_progress: Callable[[Progress], None] | None = None,
+          loss_log: str | None = None, tokenize=None, on_progress: Callable[[Progress], None] | None = None,
           on_message: Callable[[str], None] | None = None, progress_every: float = 0.5, **options) -> Vectors:
     """Train word vectors and return them (``vecs.context``: the output vectors of negative
     sampling; ``vecs.progress``: the final Progress, with the loss of each epoch).
@@ -104,7 +104,8 @@ def train(corpus, output: str | None = None, *, format: str = "auto", output_con
     seed, cbow_mean), word2vec.c's defaults where not given. ``tokenize``: True or
     tokenize.Options to split raw text (punctuation, case) instead of on whitespace.
     ``checkpoint_every`` minutes the state is saved (to ``checkpoint``, default
-    OUTPUT.ckpt.npz) and ``resume`` goes on from such a file; ``init`` (a path or Vectors)
+    OUTPUT.ckpt.npz) and ``resume`` goes on from such a file; ``loss_log`` gets a TSV line per
+    epoch (epoch, words, mean loss, alpha, seconds); ``init`` (a path or Vectors)
     starts known words from earlier vectors. ``on_progress`` receives a Progress about
     twice a second, ``on_message`` each line the command line prints. Errors raise W2VError.
     """
@@ -128,7 +129,7 @@ def train(corpus, output: str | None = None, *, format: str = "auto", output_con
     checkpoint_path = checkpoint or resume or (output + ".ckpt.npz" if output else None)
     if checkpointing and not checkpoint_path:
         raise UsageError("checkpoint_every needs a checkpoint path (or an output to put it beside)")
-    outputs = {"-o": output, "--output-context": output_context, "--save-vocab": save_vocab}
+    outputs = {"-o": output, "--output-context": output_context, "--save-vocab": save_vocab, "--loss-log": loss_log}
     inputs = {f"CORPUS {p}": p for p in paths or []}
     inputs.update({"--read-vocab": read_vocab, "--init": init if isinstance(init, (str, os.PathLike)) else None})
     refuse_same_files({**outputs, "--checkpoint": checkpoint_path if checkpointing else None}, inputs)
@@ -143,6 +144,7 @@ def train(corpus, output: str | None = None, *, format: str = "auto", output_con
         blocks = read_corpus(paths, tokens)
     else:
         blocks = sentence_blocks(sentences)
+    blocks = reporting(blocks, say)
     fixed = resumed.vocab if resumed else (Vocab.read(read_vocab, config.min_count) if read_vocab else None)
     encoded = encode(blocks, min_count=config.min_count, max_vocab=config.max_vocab, vocab=fixed)
     vocab, corpus_tokens = encoded.vocab, len(encoded.ids)
@@ -156,7 +158,11 @@ def train(corpus, output: str | None = None, *, format: str = "auto", output_con
     if save_vocab:
         vocab.save(save_vocab)
     objective = "+".join(x for x, on in (("NS", config.negative > 0), ("HS", config.hs)) if on)
-    say(f"training {config.model}+{objective}, {config.dim} dims, {config.epochs} epochs, {config.threads} threads")
+    variant = "".join(f", {name}" for name, on in (("corrected", config.corrected_cbow),
+                                                   ("position weights", config.position_weights),
+                                                   ("exact", config.exact_skipgram)) if on)
+    say(f"training {config.model}+{objective}{variant}, {config.dim} dims, {config.epochs} epochs, "
+        f"{config.threads} threads, alpha {config.start_alpha:g}")
     if initial is not None:
         known = len(set(initial[0]) & set(vocab.words))
         say(f"starting {known:,} of {len(vocab):,} words from {init if isinstance(init, str) else 'init'}, "
@@ -166,7 +172,7 @@ def train(corpus, output: str | None = None, *, format: str = "auto", output_con
         checkpoints.save(checkpoint_path, config, vocab, corpus_tokens, state, every)
         say(f"checkpoint: {state.done:,} words done, saved to {checkpoint_path}")
 
-    from .train import train as run
+    from .hogwild import train as run
 
     model, final = run(encoded, config, on_progress=on_progress, progress_every=progress_every, init=initial,
                        on_checkpoint=save_checkpoint if checkpointing else None,
@@ -179,7 +185,11 @@ def train(corpus, output: str | None = None, *, format: str = "auto", output_con
     elif output:
         write_vectors(output, model.words, model.vectors, binary_output(output, format))
     if output_context:
-        write_vectors(output_context, model.words, model.context, binary_output(output_context, format))
+        write_context(output_context, model, binary_output(output_context, format))
+    if loss_log:
+        with atomic_open(loss_log) as f:
+            f.write(b"epoch\twords\tloss\talpha\tseconds\n")
+            f.write("".join(f"{e}\t{w}\t{loss:.6f}\t{a:.6g}\t{t:.2f}\n" for e, w, loss, a, t in final.finished).encode())
     if checkpointing and os.path.exists(checkpoint_path):
         os.remove(checkpoint_path)  # the output is complete: nothing left to resume
     this_run = f" ({final.done - final.resumed_at:,} in this run)" if final.resumed_at else ""
@@ -193,6 +203,23 @@ def train(corpus, output: str | None = None, *, format: str = "auto", output_con
         vectors.context = Vectors(words, model.context)
     vectors.progress = final
     return vectors
+
+
+def position_names(window: int) -> list[bytes]:
+    """The rows of CBOW's position vectors in an --output-context file: <pos-W> .. <pos-1>, <pos+1> .. <pos+W>."""
+    return [b"<pos%+d>" % p for p in [*range(-window, 0), *range(1, window + 1)]]
+
+
+def write_context(path: str, model, binary: bool) -> None:
+    """The output vectors of negative sampling, one row per word, then CBOW's position vectors
+    (where trained) as rows named by position_names."""
+    rows, dim = model.context.shape
+    places = model.positions if model.positions is not None else np.empty((0, dim), np.float32)
+    with VectorWriter(path, rows + len(places), dim, binary) as writer:
+        for start in range(0, rows, 65536):
+            writer.write(model.words[start : start + 65536], model.context[start : start + 65536])
+        if len(places):
+            writer.write(position_names(len(places) // 2), places)
 
 
 def _tokenizer(tokenize):

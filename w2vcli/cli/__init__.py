@@ -3,17 +3,18 @@ progress and messages to stderr, errors as one line and a non-zero exit code.
 
 One module per group of commands: ``training`` (train, vocab), ``queries`` (nearest,
 analogy, similarity, eval, info), ``toolkit`` (convert, phrases, classes, export, plot,
-senses), ``explore`` (serve); ``common`` holds what they share. Query commands never import Numba (~0.2 s), so
-they answer fast.
+senses), ``explore`` (serve); ``common`` holds what they share. Query commands never
+import Numba (~0.2 s), so they answer fast.
 """
 
 import gc
+import os
 import sys
 
 import click
 
 from .. import __version__
-from . import explore, queries, toolkit, training
+from . import common, explore, queries, toolkit, training
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -44,7 +45,21 @@ def entry():
     leaves them to the operating system. Both only in this process, never for library callers.
     """
     sys.modules.setdefault("scipy", None)  # None: `import scipy` fails at once
+    _guard_standard_descriptors()
     try:
         main()
     finally:
         gc.freeze()
+
+
+def _guard_standard_descriptors() -> None:
+    """A process started with stdin, stdout or stderr closed (``>&-``, ``2>&-``) would hand that
+    descriptor number to the next file it opens, where a stray write would land: each closed one
+    gets /dev/null, and a closed stdout is remembered, so that results are an error, not lost."""
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            os.open(os.devnull, os.O_RDWR)  # the lowest free number: fd itself
+            if fd == 1:
+                common.stdout_closed = True

@@ -61,7 +61,7 @@ class Command(click.Command):
         except Terminated:
             say("w2v: terminated (SIGTERM): stopped, no output written")
             ctx.exit(128 + signal.SIGTERM)
-        except PipeClosed:
+        except (PipeClosed, BrokenPipeError):
             _silence_stdout()
             ctx.exit(0)
         finally:
@@ -229,8 +229,8 @@ def _run_stdin(vectors: Vectors, width: int | None, answer, as_json: bool, show=
 
     for lineno, words, problem in _stdin_queries(width):
         if problem is None:
-            try:
-                [vectors.id(w) for w in words]
+            try:  # the words as the vectors hold them (a query may name one by its shown form)
+                words = [vectors.words[vectors.id(w)] for w in words]
             except W2VError as e:  # the unknown word, with close spellings
                 problem = str(e)
         if problem is not None:

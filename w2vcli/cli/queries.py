@@ -9,7 +9,15 @@ from ..errors import UsageError
 from ..evaluate import analogies, word_pairs
 from ..formats import VectorReader
 from ..words import decode_word, json_text, shown
-from .common import Command, _load, _print_results, _run_stdin, out, out_json, query_options
+from .common import (
+    Command,
+    _load,
+    _print_results,
+    _run_stdin,
+    out,
+    out_json,
+    query_options,
+)
 
 
 @click.command(cls=Command)

@@ -9,7 +9,17 @@ from ..atomic import atomic_open, check_writable, refuse_same_files
 from ..errors import UsageError
 from ..formats import VectorReader, VectorWriter
 from ..words import encode_word, json_text, json_word, shown
-from .common import Command, _binary_output, _load, _model_path, _say, out, out_bytes, out_json, query_options
+from .common import (
+    Command,
+    _binary_output,
+    _load,
+    _model_path,
+    _say,
+    out,
+    out_bytes,
+    out_json,
+    query_options,
+)
 
 
 @click.command(cls=Command)

@@ -6,7 +6,7 @@ import click
 from click.core import ParameterSource
 
 from ..atomic import check_writable, refuse_same_files
-from ..corpus import corpus_paths, read_corpus
+from ..corpus import corpus_paths, read_corpus, reporting
 from ..vocab import MAX_VOCAB, encode
 from .common import Command, _say, out_bytes, say, stderr_is_terminal, write_stderr
 
@@ -76,6 +76,16 @@ TRAINING_OPTIONS = ["model", "dim", "window", "negative", "hs", "sample", "epoch
                    "(word2vec.c's ReduceVocab; checked after each 16 MiB block); the count forgotten is reported.")
 @click.option("--seed", type=int, default=1, show_default=True, help="Random seed; with --threads 1 the output is identical on every run.")
 @click.option("--cbow-mean/--cbow-sum", default=True, show_default=True, help="CBOW: average or sum the context vectors.")
+@click.option("--corrected-cbow", is_flag=True,
+              help="CBOW: give each context vector the gradient of the mean, 1/C of the whole "
+                   "(Irsoy et al. 2021); its own default --alpha.")
+@click.option("--position-weights", is_flag=True,
+              help="CBOW: weight each context vector by a learned vector for its position in the window "
+                   "(Mikolov et al. 2018); its own default --alpha.")
+@click.option("--ns-exponent", type=float, default=0.75, show_default=True,
+              help="Negatives are drawn from word counts to this power (word2vec.c: 0.75).")
+@click.option("--exact-skipgram", is_flag=True,
+              help="Skip-gram: word2vec.c's own loop, negatives drawn for each pair (slower) instead of per window.")
 @click.option("--save-vocab", type=click.Path(dir_okay=False), help="Also write the vocabulary ('word count' lines).")
 @click.option("--read-vocab", type=click.Path(dir_okay=False), help="Use this vocabulary instead of counting the corpus.")
 @click.option("--output-context", type=click.Path(dir_okay=False),
@@ -89,12 +99,14 @@ TRAINING_OPTIONS = ["model", "dim", "window", "negative", "hs", "sample", "epoch
                    "--threads may differ).")
 @click.option("--init", "init_path", type=click.Path(dir_okay=False),
               help="Continue from these vectors: known words start from them, new words at random.")
+@click.option("--loss-log", type=click.Path(dir_okay=False),
+              help="Also write a TSV line per epoch: epoch, words, mean loss, alpha, seconds.")
 @click.option("--classes", type=click.IntRange(1), default=None,
               help="Write K k-means word classes ('word class' lines) to --output instead of vectors (word2vec.c -classes).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
 @click.pass_context
 def train_cmd(ctx, corpus, output, fmt, save_vocab, read_vocab, output_context, checkpoint_every, checkpoint_path,
-              resume_path, init_path, classes, quiet, **options):
+              resume_path, init_path, loss_log, classes, quiet, **options):
     """Learn word vectors from CORPUS: one or more text files (.gz/.bz2/.xz too) or glob
     patterns, read in order, or - for stdin.
 
@@ -126,7 +138,8 @@ def train_cmd(ctx, corpus, output, fmt, save_vocab, read_vocab, output_context, 
 
     train(list(corpus), output, format=fmt, output_context=output_context, save_vocab=save_vocab,
           read_vocab=read_vocab, init=init_path, resume=resume_path, checkpoint=checkpoint_path,
-          checkpoint_every=checkpoint_every, classes=classes, on_progress=bar, on_message=message, **given)
+          checkpoint_every=checkpoint_every, classes=classes, loss_log=loss_log, on_progress=bar, on_message=message,
+          **given)
 
 
 @click.command("vocab", cls=Command)
@@ -149,7 +162,8 @@ def vocab_cmd(corpus, min_count, max_vocab, output, quiet):
     if output != "-":
         refuse_same_files({"-o": output}, {f"CORPUS {p}": p for p in paths})
         check_writable(output)
-    encoded = encode(read_corpus(paths), min_count=min_count, max_vocab=max_vocab)
+    encoded = encode(reporting(read_corpus(paths), lambda line: _say(quiet, line)), min_count=min_count,
+                     max_vocab=max_vocab)
     vocab = encoded.vocab
     if output == "-":  # the vocabulary file's format: the words' raw bytes
         out_bytes(b"".join(b"%s %d\n" % (word, count) for word, count in zip(vocab.words, vocab.counts.tolist())))

@@ -1,4 +1,6 @@
-"""Training: wires vocabulary, tables and kernels, runs Hogwild threads, schedules the learning rate."""
+"""Hogwild training: wires vocabulary, tables and kernels, runs one thread per core over them
+without locks (as word2vec.c), schedules the learning rate, reports progress and the loss, stops
+on a signal or a diverging loss, and resumes from a checkpoint."""
 
 import contextlib
 import math
@@ -16,7 +18,14 @@ from . import kernels
 from .errors import UsageError, W2VError
 from .idstore import release
 from .resources import available_memory, gib
-from .tables import HuffmanTree, NegativeSampler, keep_probabilities, loss_tables, sigmoid_table
+from .tables import (
+    NEG_POWER,
+    HuffmanTree,
+    NegativeSampler,
+    keep_probabilities,
+    loss_tables,
+    sigmoid_table,
+)
 from .vectors import first_index
 from .vocab import MAX_VOCAB, EncodedCorpus
 
@@ -48,11 +57,17 @@ class TrainConfig:
     max_vocab: int = MAX_VOCAB
     seed: int = 1
     cbow_mean: bool = True  # as word2vec.c: CBOW averages its context
+    corrected_cbow: bool = False  # CBOW: each context row gets 1/C of h's gradient (kernels.train_cbow)
+    position_weights: bool = False  # CBOW: a learned vector per position weights the context rows
+    ns_exponent: float = NEG_POWER  # as word2vec.c: negatives drawn from unigram counts ^ 0.75
+    exact_skipgram: bool = False  # skip-gram: word2vec.c's pair-by-pair draws and updates
 
     @property
     def start_alpha(self) -> float:
         if self.alpha is not None:
             return self.alpha
+        if self.model == "cbow" and (self.corrected_cbow or self.position_weights):
+            return RETUNED_ALPHA[self.corrected_cbow, self.position_weights]
         return 0.05 if self.model == "cbow" else 0.025
 
     @property
@@ -74,10 +89,23 @@ class TrainConfig:
             (1 <= self.threads <= 256, f"--threads must be between 1 and 256, not {self.threads}"),
             (self.max_vocab >= 2, f"--max-vocab must be at least 2, not {self.max_vocab}"),
             (0 <= self.seed < 2**63, f"--seed must be in [0, 2^63), not {self.seed}"),
+            (-2 <= self.ns_exponent <= 2, f"--ns-exponent must be in [-2, 2], not {self.ns_exponent}"),
         ]
+        for flag, name in ((self.corrected_cbow, "--corrected-cbow"), (self.position_weights, "--position-weights")):
+            if flag and self.model != "cbow":
+                checks.append((False, f"{name} is for CBOW (--model cbow); skip-gram has no context mean"))
+            if flag and not self.cbow_mean:
+                checks.append((False, f"{name} needs --cbow-mean: it is defined on the mean of the context"))
+        if self.exact_skipgram and self.model != "skipgram":
+            checks.append((False, "--exact-skipgram is for skip-gram (--model skipgram)"))
         for ok, message in checks:
             if not ok:
                 raise UsageError(message)
+
+
+# Default learning rates of the CBOW variants, (corrected, position weights) -> alpha: measured on
+# text8_prefix, one rate per variant (benchmarks/RESULTS.md, "Better vectors")
+RETUNED_ALPHA = {(True, False): 0.075, (False, True): 0.075, (True, True): 0.075}
 
 
 @dataclass
@@ -86,6 +114,7 @@ class Model:
     counts: np.ndarray
     vectors: np.ndarray  # input vectors (syn0): the word vectors
     context: np.ndarray | None  # output vectors of negative sampling (syn1neg), one row per word
+    positions: np.ndarray | None = None  # CBOW's position vectors, -window .. -1, 1 .. window
 
 
 @dataclass
@@ -96,6 +125,9 @@ class Progress:
     seconds: float  # since this run started
     resumed_at: int = 0  # tokens a checkpoint had done before this run
     epoch_losses: list[float] = field(default_factory=list)  # mean loss per training pair, each epoch begun
+    pairs: int = 0  # training pairs so far: (context, centre) for skip-gram, centre words for CBOW
+    finished: list[tuple[int, int, float, float, float]] = field(default_factory=list)
+    # each epoch trained to its end: (epoch from 1, words done then, its mean loss, alpha, seconds)
 
     @property
     def fraction(self) -> float:
@@ -155,10 +187,17 @@ class State:
     syn0: np.ndarray
     syn1neg: np.ndarray
     syn1: np.ndarray
+    pos: np.ndarray  # CBOW's position vectors (a row of zeros without them)
     positions: np.ndarray  # int64 [parts, 2]: per part of the corpus, its chunks not yet taken (see _Work)
     rngs: np.ndarray  # uint64 [threads]: per thread, its random state there
     done: int  # tokens trained so far, all threads
-    losses: np.ndarray  # float64 [epochs, 2]: per epoch, summed loss and training pairs so far
+    epochs: np.ndarray  # float64 [epochs, EPOCH_FIELDS], see EPOCH_FIELDS
+    seconds: float = 0.0  # of training before this state, all runs
+
+
+# per epoch: summed loss, training pairs, tokens trained; when it ended: tokens done (all epochs),
+# learning rate, seconds of training (NaN until it ends)
+EPOCH_FIELDS = 6
 
 
 def train(
@@ -186,12 +225,15 @@ def train(
     _check_memory(v, dim, config)
     threads = min(config.threads, max(1, len(ids) // 1000))  # tiny corpora: no point splitting
     node_rows, word_rows = (v if config.hs else 1), (v if config.negative else 1)  # shared rows of syn1, syn1neg
-    own, extra_nodes, extra_words = hot_rows(node_rows, word_rows, threads, config)
+    place_rows = 2 * config.window if config.position_weights else 1
+    own, extra_nodes, extra_words, extra_places = hot_rows(node_rows, word_rows, place_rows, threads, config)
     if resume is not None:
         syn0 = padded_rows(v, dim, resume.syn0)
         syn1neg = padded_rows(word_rows + extra_words, dim, resume.syn1neg)
         syn1 = padded_rows(node_rows + extra_nodes, dim, resume.syn1)
-        chunks_left, done, losses = resume.positions.copy(), [resume.done], resume.losses.copy()
+        pos = padded_rows(place_rows + extra_places, dim, resume.pos)
+        chunks_left, done, epochs = resume.positions.copy(), [resume.done], resume.epochs.copy()
+        seconds_before = resume.seconds
         rngs = np.array([resume.rngs[t] if t < len(resume.rngs) else _thread_seed(config.seed + resume.done, t)
                          for t in range(threads)], dtype=np.uint64)
     else:
@@ -201,27 +243,36 @@ def train(
             start_from(syn0[:, :dim], vocab.words, *init)
         syn1neg = padded_rows(word_rows + extra_words, dim)
         syn1 = padded_rows(node_rows + extra_nodes, dim)
+        pos = padded_rows(place_rows + extra_places, dim)
+        if config.position_weights:
+            pos[:place_rows, :dim] = 1.0  # each position starts as the plain mean
         chunks_left = None
         rngs = np.array([_thread_seed(config.seed, t) for t in range(threads)], dtype=np.uint64)
         done = [0]
-        losses = np.zeros((config.epochs, 2), np.float64)
+        epochs = np.zeros((config.epochs, EPOCH_FIELDS), np.float64)
+        epochs[:, 3:] = np.nan
+        seconds_before = 0.0
     tree = HuffmanTree.from_counts(vocab.counts) if config.hs else HuffmanTree.from_counts(vocab.counts[:1])
-    sampler = NegativeSampler.from_counts(vocab.counts)
-    weights = kernels.Weights(syn0, syn1neg, syn1)
+    sampler = NegativeSampler.from_counts(vocab.counts, config.ns_exponent)
+    weights = kernels.Weights(syn0, syn1neg, syn1, pos)
     tables = kernels.Tables(sampler.prob, sampler.alias, tree.points, tree.codes, tree.codelens,
                             keep_probabilities(vocab.counts, config.sample), sigmoid_table(), *loss_tables())
-    settings = kernels.Settings(config.window, config.negative, config.hs, config.cbow_mean)
+    settings = kernels.Settings(config.window, config.negative, config.hs, config.cbow_mean, config.corrected_cbow,
+                                config.position_weights, config.exact_skipgram)
     total = config.epochs * len(ids)
     schedule = kernels.Schedule(float(config.start_alpha), float(config.end_alpha), float(total))
     mine = [kernels.ThreadState(rngs[t : t + 1], np.zeros(2), own[t],  # rngs[t:t+1]: a view, kept in rngs
-                                np.empty((own[t, 0, 1], syn1.shape[1]), np.float32),
-                                np.empty((own[t, 1, 1], syn1neg.shape[1]), np.float32)) for t in range(threads)]
+                                *(np.empty((own[t, k, 1], syn0.shape[1]), np.float32) for k in range(3)))
+            for t in range(threads)]
     work = _Work(ids, threads if chunks_left is None else len(chunks_left), config.epochs, chunks_left)
     lock = threading.Lock()
     stop = threading.Event()
     errors: list[BaseException] = []
     parking = _Parking(threads)
     kernel = kernels.train_cbow if config.model == "cbow" else kernels.train_skipgram
+    # A pair's loss starts near (its predictions) x log 2 and falls; a thousand times that only
+    # comes from vectors that grow without bound (they soon reach inf and NaN)
+    runaway = 1000 * math.log(2) * (config.negative + 1 + (tree.codelens.max() if config.hs else 0))
 
     def worker(t: int) -> None:
         me = mine[t]
@@ -239,25 +290,34 @@ def train(
                 release(ids, start, end)
                 with lock:
                     done[0] += n
-                    losses[epoch] += me.loss
-                if not math.isfinite(me.loss[0]):
-                    raise Diverged(config.start_alpha, done[0] / total, f"the loss became {me.loss[0]}")
+                    epochs[epoch, :3] += (me.loss[0], me.loss[1], n)
+                    if epochs[epoch, 2] == len(ids):  # its last chunk
+                        epochs[epoch, 3:] = (done[0], kernels.learning_rate(schedule, done[0]), elapsed())
+                if not math.isfinite(me.loss[0]) or me.loss[0] > runaway * max(me.loss[1], 1):
+                    mean = me.loss[0] / max(me.loss[1], 1)
+                    raise Diverged(config.start_alpha, done[0] / total, f"the loss became {mean:.3g} per pair")
         except BaseException as e:  # surfaced in the main thread
             errors.append(e)
             stop.set()
         finally:
             parking.leave()
 
+    def elapsed() -> float:
+        return seconds_before + time.perf_counter() - started
+
     def snapshot() -> Progress:
         with lock:
-            so_far, pairs = done[0], losses.copy()
+            so_far, table = done[0], epochs.copy()
         alpha = kernels.learning_rate(schedule, so_far)
-        begun = [s / n for s, n in pairs if n > 0]
-        return Progress(so_far, total, alpha, time.perf_counter() - started, resume.done if resume else 0, begun)
+        begun = [float(s / n) for s, n in table[:, :2] if n > 0]
+        finished = [(e + 1, int(row[3]), float(row[0] / max(row[1], 1)), float(row[4]), float(row[5]))
+                     for e, row in enumerate(table) if not np.isnan(row[3])]
+        return Progress(so_far, total, alpha, time.perf_counter() - started, resume.done if resume else 0, begun,
+                        int(table[:, 1].sum()), finished)
 
     def state() -> State:
         return State(syn0[:, :dim].copy(), syn1neg[:word_rows, :dim].copy(), syn1[:node_rows, :dim].copy(),
-                     work.left.copy(), rngs.copy(), done[0], losses.copy())
+                     pos[:place_rows, :dim].copy(), work.left.copy(), rngs.copy(), done[0], epochs.copy(), elapsed())
 
     # Load the machine code from Numba's cache (0.01 s) or compile it (the first run: ~8 s)
     # before the clock starts: start-up, as tokenising is, not training time or words/s.
@@ -293,7 +353,8 @@ def train(
         raise Diverged(config.start_alpha, 1.0, "the vectors hold NaN or infinite values")
     final = snapshot()
     context = syn1neg[:v, :dim] if config.negative else None
-    return Model(vocab.words, vocab.counts, syn0[:, :dim], context), final
+    positions = pos[:place_rows, :dim] if config.position_weights else None
+    return Model(vocab.words, vocab.counts, syn0[:, :dim], context, positions), final
 
 
 ROW_FLOATS = 16  # 64 bytes: one cache line of float32
@@ -354,11 +415,14 @@ def padded_rows(rows: int, dim: int, values: np.ndarray | None = None) -> np.nda
     return matrix
 
 
-def hot_rows(node_rows: int, word_rows: int, threads: int, config: TrainConfig) -> tuple[np.ndarray, int, int]:
-    """Per thread, the output rows it keeps its own copy of, merged with the shared ones every
+def hot_rows(node_rows: int, word_rows: int, place_rows: int, threads: int, config: TrainConfig
+             ) -> tuple[np.ndarray, int, int, int]:
+    """Per thread, the rows it keeps its own copy of, merged with the shared ones every
     kernels.SHARE_EVERY words (kernels._share): (own[thread] = ((first, count, copies at) for the inner
-    nodes, the same for the word rows), extra inner-node rows, extra word rows). The copies
-    follow the shared rows: node_rows of syn1, word_rows of syn1neg.
+    nodes, the same for the word rows and for CBOW's position vectors), extra inner-node rows,
+    extra word rows, extra position rows). The copies follow the shared rows: node_rows of
+    syn1, word_rows of syn1neg, place_rows of pos. Every CBOW example reads and writes every
+    position vector of its window: with several threads each trains its own copy of all of them.
 
     Every word's Huffman path starts at the root, and the frequent words are most of the
     negatives: with threads writing those rows at once, each write takes the cache line from
@@ -371,11 +435,13 @@ def hot_rows(node_rows: int, word_rows: int, threads: int, config: TrainConfig) 
     """
     nodes = min(HOT_NODES, node_rows - 1) if config.hs and threads > 1 else 0  # inner nodes: 0 .. V-2
     words = min(HOT_WORDS, word_rows) if config.negative and threads > 1 else 0
-    own = np.zeros((threads, 2, 3), np.int64)
+    places = place_rows if config.position_weights and threads > 1 else 0
+    own = np.zeros((threads, 3, 3), np.int64)
     for t in range(threads):
         own[t, 0] = (node_rows - 1 - nodes, nodes, node_rows + t * nodes)
         own[t, 1] = (0, words, word_rows + t * words)
-    return own, threads * nodes, threads * words
+        own[t, 2] = (0, places, place_rows + t * places)
+    return own, threads * nodes, threads * words, threads * places
 
 
 class _Parking:
