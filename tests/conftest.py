@@ -49,3 +49,85 @@ def peer_tool(name: str) -> Path | None:
         return path
     found = shutil.which(name)
     return Path(found) if found else None
+
+
+# -- w2v serve: a small model with planted answers, and a server for it on an ephemeral port
+
+def planted_model(path: Path, variant: str = "a") -> Path:
+    """16-d vectors: bank's neighbours are money, loan, credit (in that order; variant "b" puts
+    river and shore first instead); king - man + woman is exactly queen; 40 filler words are
+    orthogonal to all of these. One word's bytes are not UTF-8 (caf\\xe9)."""
+    import numpy as np
+
+    from w2vcli.formats import write_vectors
+
+    e = np.eye(16, dtype=np.float32)
+    rows = {
+        b"bank": e[0], b"money": e[0] + 0.3 * e[1], b"loan": e[0] + 0.45 * e[2], b"credit": e[0] + 0.6 * e[3],
+        b"banking": 0.5 * e[0] + e[1] + e[2] + e[3],
+        b"man": e[4] + e[5], b"woman": e[4] - e[5], b"king": e[6] + e[5], b"queen": e[6] - e[5],
+        b"caf\xe9": e[7], b"cafe": e[7] + 0.2 * e[8],
+    }
+    if variant == "b":
+        rows[b"river"], rows[b"shore"] = e[0] + 0.2 * e[9], e[0] + 0.25 * e[10]
+        rows[b"credit"] = 0.2 * e[0] + e[3]
+    rng = np.random.default_rng(7)
+    for i in range(40):
+        filler = np.zeros(16, np.float32)
+        filler[11:] = rng.standard_normal(5)
+        rows[b"filler%d" % i] = filler
+    write_vectors(str(path), list(rows), np.array(list(rows.values()), np.float32), binary=True)
+    return path
+
+
+class RunningServer:
+    """A w2v server on 127.0.0.1 and an ephemeral port, in a thread of this process."""
+
+    def __init__(self, models, corpus=None):
+        import threading
+
+        from w2vcli import cache
+        from w2vcli.serve import Api, Server
+
+        api = Api([(Path(p).name, cache.load(str(p), use_cache=False)) for p in models], corpus)
+        self.server = Server("127.0.0.1", 0, api, notes=lambda message: None)
+        self.port = self.server.server_address[1]
+        self.url = self.server.url
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self.thread.start()
+
+    def get(self, target: str, method: str = "GET", headers=None):
+        """(status, headers, body bytes) of one request, sent as written (no normalising)."""
+        import http.client
+
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        try:
+            conn.putrequest(method, target, skip_host="Host" in (headers or {}), skip_accept_encoding=True)
+            for key, value in (headers or {}).items():
+                conn.putheader(key, value)
+            conn.endheaders()
+            response = conn.getresponse()
+            return response.status, dict(response.getheaders()), response.read()
+        finally:
+            conn.close()
+
+    def json(self, target: str):
+        import json
+
+        status, headers, body = self.get(target)
+        assert headers["Content-Type"] == "application/json"
+        return status, json.loads(body.decode("utf-8"))
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory) -> Path:
+    return planted_model(tmp_path_factory.mktemp("planted") / "planted.bin")
+
+
+@pytest.fixture(scope="module")
+def planted_b(tmp_path_factory) -> Path:
+    return planted_model(tmp_path_factory.mktemp("planted_b") / "retrained.bin", variant="b")

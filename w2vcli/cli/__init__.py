@@ -3,8 +3,8 @@ progress and messages to stderr, errors as one line and a non-zero exit code.
 
 One module per group of commands: ``training`` (train, vocab), ``queries`` (nearest,
 analogy, similarity, eval, info), ``toolkit`` (convert, phrases, classes, export, plot,
-senses, tokenize); ``common`` holds what they share. Query commands never import Numba (~0.2 s), so
-they answer fast.
+senses, tokenize), ``explore`` (serve); ``common`` holds what they share. Query commands
+never import Numba (~0.2 s), so they answer fast.
 """
 
 import gc
@@ -14,7 +14,7 @@ import sys
 import click
 
 from .. import __version__
-from . import common, queries, toolkit, training
+from . import common, explore, queries, toolkit, training
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -31,7 +31,7 @@ def main():
 
 for command in (training.train_cmd, training.vocab_cmd, queries.nearest, queries.analogy, queries.similarity,
                 queries.eval_cmd, queries.info, toolkit.convert, toolkit.phrases, toolkit.classes, toolkit.export,
-                toolkit.plot, toolkit.senses, toolkit.tokenize_cmd):
+                toolkit.plot, toolkit.senses, toolkit.tokenize_cmd, explore.serve_cmd):
     main.add_command(command)
 
 
