@@ -240,6 +240,24 @@ def test_cli_round_trip_tokenize_then_train_from_stdin(tmp_path, w2v):
     assert all(n in TOPICS["finance"] for n, _ in vectors.nearest("bank", 4))
 
 
+def test_train_tokenize_is_the_pipeline_in_one_step(tmp_path, w2v):
+    """`w2v train raw --tokenize` writes the very bytes `w2v tokenize raw | w2v train -` writes;
+    w2vcli.train(tokenize=...) takes the options from Python."""
+    import w2vcli
+    from w2vcli.tokenize import TokenizeOptions
+
+    raw = raw_topic_text(tmp_path / "raw.txt", sentences=800)
+    common = ["--dim", "12", "--epochs", "2", "--threads", "1", "--min-count", "1", "--seed", "3"]
+    piped = w2v("train", "-", "-o", tmp_path / "piped.bin", *common, input=w2v("tokenize", raw).stdout_bytes)
+    direct = w2v("train", raw, "--tokenize", "-o", tmp_path / "direct.bin", *common)
+    assert piped.exit_code == direct.exit_code == 0, direct.stderr
+    assert (tmp_path / "direct.bin").read_bytes() == (tmp_path / "piped.bin").read_bytes()
+    assert "tokenized: 800 lines" in direct.stderr
+    cased = w2vcli.train(str(raw), tokenize=TokenizeOptions(keep_case=True), dim=8, epochs=1, min_count=1)
+    assert any(w[:1].isupper() for w in cased.words) and not any(
+        w[:1].isupper() for w in Vectors.load(str(tmp_path / "direct.bin")).words)
+
+
 def test_a_real_pipeline_into_train(tmp_path):
     raw = raw_topic_text(tmp_path / "raw.txt", sentences=500)
     run = subprocess.run(["bash", "-o", "pipefail", "-c",

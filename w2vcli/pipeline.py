@@ -10,6 +10,7 @@ inputs, unwritable paths, a checkpoint that disagrees with the options given.
 """
 
 import dataclasses
+import functools
 import os
 import time
 from typing import Callable
@@ -101,8 +102,9 @@ def train(corpus, output: str | None = None, *, format: str = "auto", output_con
     output: also write the vectors there (binary for *.bin unless ``format``), or the
     ``classes`` k-means classes. options: the training options of ``w2v train`` (model, dim,
     window, negative, hs, sample, epochs, min_count, alpha, min_alpha, threads, max_vocab,
-    seed, cbow_mean), word2vec.c's defaults where not given. ``tokenize``: True or
-    tokenize.Options to split raw text (punctuation, case) instead of on whitespace.
+    seed, cbow_mean, corrected_cbow, position_weights, ns_exponent, exact_skipgram),
+    word2vec.c's defaults where not given. ``tokenize``: True or tokenize.TokenizeOptions to
+    split raw text (case, punctuation, numbers, Chinese) instead of on whitespace.
     ``checkpoint_every`` minutes the state is saved (to ``checkpoint``, default
     OUTPUT.ckpt.npz) and ``resume`` goes on from such a file; ``loss_log`` gets a TSV line per
     epoch (epoch, words, mean loss, alpha, seconds); ``init`` (a path or Vectors)
@@ -139,8 +141,9 @@ def train(corpus, output: str | None = None, *, format: str = "auto", output_con
             check_writable(path)
     initial = _init_vectors(init, config.dim)
 
+    raw_text = None
     if paths is not None:
-        tokens = _tokenizer(tokenize)
+        tokens, raw_text = _tokenizer(tokenize)
         blocks = read_corpus(paths, tokens)
     else:
         blocks = sentence_blocks(sentences)
@@ -148,6 +151,9 @@ def train(corpus, output: str | None = None, *, format: str = "auto", output_con
     fixed = resumed.vocab if resumed else (Vocab.read(read_vocab, config.min_count) if read_vocab else None)
     encoded = encode(blocks, min_count=config.min_count, max_vocab=config.max_vocab, vocab=fixed)
     vocab, corpus_tokens = encoded.vocab, len(encoded.ids)
+    if raw_text is not None:
+        say(f"tokenized: {raw_text.lines:,} lines, {raw_text.tokens:,} tokens"
+            + (f", {raw_text.replaced_bytes:,} bytes that were not UTF-8 replaced" if raw_text.replaced_bytes else ""))
     if resumed:
         if corpus_tokens != resumed.corpus_tokens:
             raise W2VError(f"this is not the corpus of {resume}: it has {corpus_tokens:,} known tokens, "
@@ -223,8 +229,12 @@ def write_context(path: str, model, binary: bool) -> None:
 
 
 def _tokenizer(tokenize):
-    """The function that splits a corpus stream into token blocks: word2vec.c's whitespace rule,
-    or with ``tokenize`` (True or options) the raw-text tokenizer."""
+    """(the function that splits a corpus stream into token blocks, the stats it keeps): word2vec.c's
+    whitespace rule, or with ``tokenize`` (True or tokenize.TokenizeOptions) the raw-text tokenizer."""
     if not tokenize:
-        return iter_tokens
-    raise UsageError("tokenize is not available yet")
+        return iter_tokens, None
+    from . import tokenize as raw
+
+    options = tokenize if isinstance(tokenize, raw.TokenizeOptions) else raw.TokenizeOptions()
+    stats = raw.TokenizeStats()
+    return functools.partial(raw.iter_tokens, options=options, stats=stats), stats

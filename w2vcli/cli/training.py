@@ -99,6 +99,9 @@ TRAINING_OPTIONS = ["model", "dim", "window", "negative", "hs", "sample", "epoch
                    "--threads may differ).")
 @click.option("--init", "init_path", type=click.Path(dir_okay=False),
               help="Continue from these vectors: known words start from them, new words at random.")
+@click.option("--tokenize", is_flag=True,
+              help="Raw text: split words as `w2v tokenize` does (case folded, punctuation dropped) instead "
+                   "of on whitespace alone.")
 @click.option("--loss-log", type=click.Path(dir_okay=False),
               help="Also write a TSV line per epoch: epoch, words, mean loss, alpha, seconds.")
 @click.option("--classes", type=click.IntRange(1), default=None,
@@ -106,7 +109,7 @@ TRAINING_OPTIONS = ["model", "dim", "window", "negative", "hs", "sample", "epoch
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
 @click.pass_context
 def train_cmd(ctx, corpus, output, fmt, save_vocab, read_vocab, output_context, checkpoint_every, checkpoint_path,
-              resume_path, init_path, loss_log, classes, quiet, **options):
+              resume_path, init_path, tokenize, loss_log, classes, quiet, **options):
     """Learn word vectors from CORPUS: one or more text files (.gz/.bz2/.xz too) or glob
     patterns, read in order, or - for stdin.
 
@@ -120,6 +123,7 @@ def train_cmd(ctx, corpus, output, fmt, save_vocab, read_vocab, output_context, 
       w2v train text8 -o vecs.bin
       w2v train corpus.txt -o vecs.txt --model cbow --dim 200 --epochs 15
       w2v train 'shards/*.txt.gz' -o vecs.bin
+      w2v train raw.txt --tokenize -o vecs.bin
       zcat big.txt.gz | w2v train - -o vecs.bin --threads 8
     """
     from ..pipeline import train
@@ -138,8 +142,8 @@ def train_cmd(ctx, corpus, output, fmt, save_vocab, read_vocab, output_context, 
 
     train(list(corpus), output, format=fmt, output_context=output_context, save_vocab=save_vocab,
           read_vocab=read_vocab, init=init_path, resume=resume_path, checkpoint=checkpoint_path,
-          checkpoint_every=checkpoint_every, classes=classes, loss_log=loss_log, on_progress=bar, on_message=message,
-          **given)
+          checkpoint_every=checkpoint_every, classes=classes, loss_log=loss_log, tokenize=tokenize, on_progress=bar,
+          on_message=message, **given)
 
 
 @click.command("vocab", cls=Command)
