@@ -5,7 +5,7 @@ import pytest
 
 from w2vcli.corpus import iter_tokens
 from w2vcli.hogwild import TrainConfig, train
-from w2vcli.senses import find_senses, silhouette, spherical_kmeans
+from w2vcli.senses import find_senses, spherical_kmeans
 from w2vcli.vectors import Vectors
 from w2vcli.vocab import encode
 
@@ -63,7 +63,7 @@ def test_sampling_is_bounded_and_forcing_k_works(planted):
     assert abs(sum(s.share for s in r.senses) - 1) < 1e-9
 
 
-def test_silhouette_and_kmeans_on_clear_clusters():
+def test_kmeans_on_clear_clusters():
     rng = np.random.default_rng(0)
     a = rng.normal([5, 0, 0], 0.3, (50, 3))
     b = rng.normal([0, 5, 0], 0.3, (50, 3))
@@ -71,7 +71,6 @@ def test_silhouette_and_kmeans_on_clear_clusters():
     x /= np.linalg.norm(x, axis=1, keepdims=True)
     labels, _ = spherical_kmeans(x, 2)
     assert purity(labels, np.repeat([0, 1], 50)) == 1.0
-    assert silhouette(x, labels) > 0.8
 
 
 def test_tagging_rewrites_each_occurrence_with_its_sense(planted, tmp_path, w2v):
