@@ -92,8 +92,10 @@ def _init_vectors(init, dim: int) -> tuple[list[bytes], np.ndarray] | None:
 def train(corpus, output: str | None = None, *, format: str = "auto", output_context: str | None = None,
           save_vocab: str | None = None, read_vocab: str | None = None, init=None, resume: str | None = None,
           checkpoint: str | None = None, checkpoint_every: float | None = None, classes: int | None = None,
-          loss_log: str | None = None, tokenize=None, on_progress: Callable[[Progress], None] | None = None,
-          on_message: Callable[[str], None] | None = None, progress_every: float = 0.5, **options) -> Vectors:
+          loss_log: str | None = None, tokenize=None, senses: int | None = None, senses_words=None,
+          max_senses: int | None = None, new_sense: float | None = None, parametric: bool = False,
+          on_progress: Callable[[Progress], None] | None = None, on_message: Callable[[str], None] | None = None,
+          progress_every: float = 0.5, **options) -> Vectors:
     """Train word vectors and return them (``vecs.context``: the output vectors of negative
     sampling; ``vecs.progress``: the final Progress, with the loss of each epoch).
 
@@ -110,6 +112,13 @@ def train(corpus, output: str | None = None, *, format: str = "auto", output_con
     epoch (epoch, words, mean loss, alpha, seconds); ``init`` (a path or Vectors)
     starts known words from earlier vectors. ``on_progress`` receives a Progress about
     twice a second, ``on_message`` each line the command line prints. Errors raise W2VError.
+
+    Multi-sense skip-gram (multisense.py): ``senses`` N gives the N most frequent words
+    several vectors, or ``senses_words`` (a file, one word a line, or a list of words) the
+    listed ones; up to ``max_senses`` each (3), a sense added where no centre is near
+    (``new_sense``, a cosine), or exactly ``max_senses`` with ``parametric``. The output
+    then also has ``word#k`` rows (k from 1, the most used sense first) after the usual ones;
+    ``vecs.senses`` holds each word's senses, centres and shares.
     """
     from . import checkpoint as checkpoints
 
@@ -125,6 +134,16 @@ def train(corpus, output: str | None = None, *, format: str = "auto", output_con
                          + (": the checkpoint was trained without" if resumed else ""))
     if classes is not None and not output:
         raise UsageError("--classes writes 'word class' lines to the output: give an output path")
+    from . import multisense
+
+    sense_options = multisense.options_from(senses, senses_words, max_senses, new_sense, parametric)
+    if sense_options is not None:
+        multisense.check_config(config)
+        for given, name in ((resume, "--resume"), (checkpoint_every, "--checkpoint-every"), (classes, "--classes")):
+            if given:
+                raise UsageError(f"{name} cannot go with --senses: multi-sense training keeps no checkpoints "
+                                 "and writes vectors" if name != "--classes" else
+                                 "--classes cannot go with --senses: it writes classes, not vectors")
     paths, sentences = _corpus_source(corpus)
     every = checkpoint_every if checkpoint_every is not None else (resumed.every if resumed else None)
     checkpointing = bool(every or resume)
@@ -180,10 +199,23 @@ def train(corpus, output: str | None = None, *, format: str = "auto", output_con
 
     from .hogwild import train as run
 
+    sense_state = None
+    if sense_options is not None:
+        sense_state = multisense.start(vocab.words, corpus_tokens, config.epochs, config.dim, sense_options, config.seed)
+        kind = "parametric" if sense_state.new_sense == multisense.PARAMETRIC else \
+            f"a new sense below cosine {sense_state.new_sense:g}"
+        say(f"senses for {len(sense_state.used):,} words: up to {sense_state.max_senses} each, {kind}")
     model, final = run(encoded, config, on_progress=on_progress, progress_every=progress_every, init=initial,
                        on_checkpoint=save_checkpoint if checkpointing else None,
-                       checkpoint_every=every * 60 if every else None, resume=resumed.state if resumed else None)
+                       checkpoint_every=every * 60 if every else None, resume=resumed.state if resumed else None,
+                       senses=sense_state)
     del encoded
+    sense_model = multisense.finish(sense_state, vocab.words, config.dim) if sense_state is not None else None
+    if sense_model is not None:  # word#k rows after the usual ones
+        names, rows = sense_model.rows()
+        model.words, model.vectors = model.words + names, np.vstack([model.vectors, rows])
+        several = sum(len(s) > 1 for s in sense_model.shares)
+        say(f"senses: {several:,} of {len(sense_model.words):,} words kept several, {len(names):,} word#k rows")
     if output and classes:
         from .classes import kmeans_classes, write_classes
 
@@ -206,8 +238,9 @@ def train(corpus, output: str | None = None, *, format: str = "auto", output_con
     words = [decode_word(w) for w in model.words]
     vectors = Vectors(words, model.vectors)
     if model.context is not None:
-        vectors.context = Vectors(words, model.context)
+        vectors.context = Vectors(words[: len(model.context)], model.context)
     vectors.progress = final
+    vectors.senses = sense_model
     return vectors
 
 
