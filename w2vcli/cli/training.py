@@ -114,7 +114,7 @@ TRAINING_OPTIONS = ["model", "dim", "window", "negative", "hs", "sample", "epoch
 @click.option("--max-senses", type=int, default=None, help="Most senses per word [default: 3].")
 @click.option("--new-sense", type=float, default=None,
               help="Non-parametric: a context at cosine below this to every sense's centre starts a sense "
-                   "[default: 0.5].")
+                   "[default: 0.6].")
 @click.option("--parametric", is_flag=True, help="Every word gets exactly --max-senses senses.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
 @click.pass_context
