@@ -102,3 +102,20 @@ def test_cli_senses_tsv_and_json(planted, w2v, tmp_path):
     assert len(report["senses"]) == 2 and len(report["senses"][0]["neighbours"]) == 3
     r = w2v("senses", "nosuchword", "-m", tmp_path / "v.bin", "--corpus", path)
     assert r.exit_code == 1 and "unknown word 'nosuchword'" in r.stderr
+
+
+def test_the_scores_behind_the_count_are_shown(planted, w2v, tmp_path):
+    """Each K's score (its two closest senses' cosine) against the threshold: below it for bank's
+    two senses, above it for any split of cat, and for a third sense of bank."""
+    import json
+
+    path, vectors, _ = planted
+    vectors.save(str(tmp_path / "v.bin"))
+    report = json.loads(w2v("senses", "bank", "-m", tmp_path / "v.bin", "--corpus", path, "--json").stdout)
+    scores, threshold = report["scores"], report["threshold"]
+    assert set(scores) == {"2", "3", "4", "5"} and scores["2"] < threshold <= scores["3"]
+    r = w2v("senses", "cat", "-m", tmp_path / "v.bin", "--corpus", path, "--max-senses", 3)
+    assert r.exit_code == 0 and "cat: 1 sense(s)" in r.stderr
+    line = r.stderr.strip().splitlines()[-1]
+    shown = dict(part.split(": ") for part in line.split("2..3 senses: ")[1].split("; ")[0].split(", "))
+    assert set(shown) == {"2", "3"} and all(float(v) >= threshold for v in shown.values()), line
