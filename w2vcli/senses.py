@@ -92,31 +92,33 @@ class ContextSpace:
         self.index = {encode_word(w): i for w, i in vectors.index.items()}  # the same first-wins rule, by bytes
         self.weights = np.log1p(np.arange(1, len(vectors) + 1, dtype=np.float32))
 
-    def _mean(self, words: list[bytes], drop: bytes | None) -> np.ndarray | None:
-        ids = [i for i in (self.index.get(w, -1) for w in words if w != drop) if i >= 0]
-        if not ids:
-            return None
-        w = self.weights[ids]
-        return (w[:, None] * self.vectors.unit_rows(np.array(ids))).sum(axis=0) / w.sum()
-
-    def embed(self, occurrences: list, drop: bytes | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def embed(self, occurrences: list, drop: bytes | None = None, features: bool = True
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(bags, features, mask of occurrences with at least one known context word), the
-        word ``drop`` (the word itself, which says nothing of its sense) left out."""
-        d = self.vectors.dim
-        bags = np.zeros((len(occurrences), d), np.float32)
-        features = np.zeros((len(occurrences), 4 * d), np.float32)
-        ok = np.zeros(len(occurrences), bool)
+        word ``drop`` (the word itself, which says nothing of its sense) left out; ``features``
+        False: bags alone (features all zero)."""
+        d, parts = self.vectors.dim, 5 if features else 1
+        rows, groups = [], []  # each known context word: its row, and which mean it goes to
         for k, o in enumerate(occurrences):
-            bag = self._mean(o.left + o.right, drop)
-            if bag is None:
-                continue
-            ok[k] = True
-            bags[k] = bag
-            for part, words in enumerate((o.left, o.right, o.left[-1:], o.right[:1])):
-                v = self._mean(words, drop)
-                if v is not None:
-                    features[k, part * d : (part + 1) * d] = v
-        return bags, features, ok
+            sides = (o.left + o.right, o.left, o.right, o.left[-1:], o.right[:1])[:parts]
+            for part, words in enumerate(sides):
+                for w in words:
+                    i = self.index.get(w, -1)
+                    if i >= 0 and w != drop:
+                        rows.append(i)
+                        groups.append(k * parts + part)
+        sums = np.zeros((len(occurrences) * parts, d), np.float32)
+        totals = np.zeros(len(occurrences) * parts, np.float32)
+        if rows:
+            unique, where = np.unique(np.array(rows), return_inverse=True)
+            weights = self.weights[unique][where]
+            np.add.at(sums, np.array(groups), weights[:, None] * self.vectors.unit_rows(unique)[where])
+            np.add.at(totals, np.array(groups), weights)
+        means = (sums / np.where(totals > 0, totals, 1)[:, None]).reshape(len(occurrences), parts, d)
+        ok = totals.reshape(len(occurrences), parts)[:, 0] > 0
+        feats = means[:, 1:].reshape(len(occurrences), (parts - 1) * d) if features else \
+            np.zeros((len(occurrences), 4 * d), np.float32)
+        return means[:, 0].copy(), feats, ok
 
 
 def collect(corpus: str, word: bytes, window: int, limit: int, seed: int = 1, background: int = 0
@@ -228,7 +230,9 @@ def spherical_kmeans(x: np.ndarray, k: int, seed: int = 1) -> tuple[np.ndarray, 
         centres = np.array(centres)
         for _ in range(KMEANS_ITERATIONS):
             labels = np.argmax(x @ centres.T, axis=1)
-            new = np.array([x[labels == c].sum(axis=0) if np.any(labels == c) else centres[c] for c in range(k)])
+            members = labels[None, :] == np.arange(k)[:, None]
+            new = members.astype(x.dtype) @ x  # each cluster's sum, in one product
+            new = np.where(members.any(axis=1)[:, None], new, centres)  # an empty cluster keeps its centre
             new /= np.maximum(np.linalg.norm(new, axis=1, keepdims=True), 1e-12)
             if np.allclose(new, centres):
                 break
@@ -261,7 +265,7 @@ def find_senses(vectors: Vectors, corpus: str, word: str, max_senses: int = 5, c
     bags, features = bags[ok], features[ok]
     if len(occurrences) < 2:
         raise W2VError(f"{word!r} occurs {seen} times in {corpus} with usable context: too few to find senses")
-    others, _, known = space.embed(background)
+    others, _, known = space.embed(background, features=False)
     base = others[known].mean(axis=0) if known.any() else np.zeros(space.vectors.dim, np.float32)
     mean = features.mean(axis=0)
     x = features - mean  # what tells the occurrences apart, not what they share
