@@ -328,17 +328,19 @@ def tag_corpus(vectors: Vectors, corpus: str, words: list[str], output, window: 
         blocks = list_with_lookahead(iter_tokens(stream))
         for block, nxt in blocks:
             tokens = carry + block + nxt[:window]
-            out = []
-            for i in range(len(carry), len(carry) + len(block)):
-                w = tokens[i]
+            out = tokens[len(carry) : len(carry) + len(block)]
+            at: dict[bytes, list[int]] = {}
+            for i, w in enumerate(out):
                 if w in found:
-                    _, features, ok = space.embed([Occurrence(*_sides(tokens, i, window), "", i)], drop=w)
-                    if ok[0]:
-                        mean, centres = found[w]
-                        k = int(np.argmax(centres @ (features[0] - mean)))
-                        w = w + b"#%d" % (k + 1)
-                        tagged[decode_word(tokens[i])] += 1
-                out.append(w)
+                    at.setdefault(w, []).append(i + len(carry))
+            for w, places in at.items():  # each word's occurrences in the block at once
+                _, features, ok = space.embed([Occurrence(*_sides(tokens, i, window), "", i) for i in places], drop=w)
+                mean, centres = found[w]
+                senses = np.argmax((features - mean) @ centres.T, axis=1)
+                for i, good, k in zip(places, ok, senses.tolist()):
+                    if good:
+                        out[i - len(carry)] = w + b"#%d" % (k + 1)
+                tagged[decode_word(w)] += int(ok.sum())
             output.write(_join(out))
             carry = block[-window:] if window else []
     return tagged
