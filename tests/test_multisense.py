@@ -100,7 +100,8 @@ def test_cli_writes_sense_rows_that_nearest_reads(planted, tmp_path, w2v):
     path, _ = planted
     (tmp_path / "words.txt").write_text("bank\n")
     r = w2v("train", path, "-o", tmp_path / "s.bin", "--senses-words", tmp_path / "words.txt", "--new-sense", 0.8,
-            "--min-count", 1, "--dim", 24, "--epochs", 3, "--threads", 1, "--sample", 0)
+            "--min-count", 1, "--dim", 24, "--epochs", 3, "--threads", 1, "--sample", 0,
+            "--output-context", tmp_path / "ctx.bin")
     assert r.exit_code == 0, r.stderr
     assert "senses: 1 of 1 words kept several, 2 word#k rows" in r.stderr
     r = w2v("nearest", "bank#1", "-m", tmp_path / "s.bin", "-n", 3)
@@ -111,6 +112,7 @@ def test_cli_writes_sense_rows_that_nearest_reads(planted, tmp_path, w2v):
     assert {frozenset(first & set(MONEY)) != frozenset(), frozenset(second & set(MONEY)) != frozenset()} == {True, False}
     vecs = w2vcli.load(str(tmp_path / "s.bin"))
     assert vecs.words[-2:] == ["bank#1", "bank#2"] and "bank" in vecs  # after the usual rows, the plain row kept
+    assert w2vcli.load(str(tmp_path / "ctx.bin")).words == vecs.words[:-2]  # output vectors: the words alone
     # --senses N: the N most frequent words, </s> left out
     r = w2v("train", path, "-o", tmp_path / "top.txt", "--senses", 2, "--parametric", "--max-senses", 2,
             "--min-count", 1, "--dim", 8, "--epochs", 1, "--threads", 1, "-q")

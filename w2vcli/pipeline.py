@@ -254,9 +254,10 @@ def write_context(path: str, model, binary: bool) -> None:
     (where trained) as rows named by position_names."""
     rows, dim = model.context.shape
     places = model.positions if model.positions is not None else np.empty((0, dim), np.float32)
+    words = model.words[:rows]  # multi-sense training's word#k rows have no output vectors
     with VectorWriter(path, rows + len(places), dim, binary) as writer:
         for start in range(0, rows, 65536):
-            writer.write(model.words[start : start + 65536], model.context[start : start + 65536])
+            writer.write(words[start : start + 65536], model.context[start : start + 65536])
         if len(places):
             writer.write(position_names(len(places) // 2), places)
 
