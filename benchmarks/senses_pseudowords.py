@@ -27,7 +27,6 @@ thresholds were chosen on. Mean and range over the seeds; times are the median s
 import argparse
 import os
 import shlex
-import statistics
 import sys
 import tempfile
 import time
