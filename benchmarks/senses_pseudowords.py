@@ -106,7 +106,8 @@ def run_mssg(rewritten: Path, plan, truth, seed: int, work: Path, args) -> dict:
     counts = {w: model.count(w) for w in words}
     labels = tag_occurrences(vectors, str(rewritten), [pw.token for pw in plan.pseudowords])
     purity = {t: pseudowords.purity(labels[t], truth.parts[t]) for t in labels}
-    return dict(counts=counts, scores={}, purity=purity, train_s=trained, senses_s=time.perf_counter() - started - trained)
+    return dict(counts=counts, scores={}, purity=purity, train_s=trained,
+                senses_s=time.perf_counter() - started - trained)
 
 
 def score(plan: pseudowords.Plan, result: dict) -> dict:
@@ -154,7 +155,8 @@ def main(argv=None) -> None:
     rows = []
     for corpus in corpora:
         words, counts, base = base_plan(corpus, work, args)
-        dev_words = set() if args.dev else {w for s in DEV_SEEDS for w in draw(words, counts, base, s, set(), args).words}
+        dev_words = set() if args.dev else \
+            {w for s in DEV_SEEDS for w in draw(words, counts, base, s, set(), args).words}
         results = {r: [] for r in routes}
         for seed in seeds:
             plan = draw(words, counts, base, seed, dev_words, args)
@@ -180,7 +182,8 @@ def main(argv=None) -> None:
             r = results[route]
             median = sorted(r, key=lambda x: x["train_s"] + x["senses_s"])[len(r) // 2]
             threes = [k for x in r for k in x["three"]]
-            rows.append(f"| {corpus.name} | {route} | {spread(x['detected'] for x in r)} | {spread(x['purity'] for x in r)} "
+            rows.append(f"| {corpus.name} | {route} | {spread(x['detected'] for x in r)} "
+                        f"| {spread(x['purity'] for x in r)} "
                         f"| {spread(x['whole'] for x in r)} | {sum(k == 3 for k in threes)} of {len(threes)} "
                         f"({', '.join(map(str, threes))}) | {median['train_s']:.0f} + {median['senses_s']:.0f} |")
     print(f"\n{command}\n")

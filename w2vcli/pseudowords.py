@@ -86,8 +86,9 @@ def choose(words: list[bytes], counts: np.ndarray, vectors: Vectors, pairs: int 
     single words, all words distinct. Words of a pseudo-word have counts within ``max_ratio``
     of each other and unit vectors at cosine below ``max_cosine`` (``vectors`` trained on the
     original corpus); a control's count is within ``max_ratio`` of a pseudo-word's total
-    count (it has as many occurrences to cluster), or the nearest the corpus has left. ``exclude``: words not to use (those of
-    another draw, so that the pairs reported are not the pairs tuned on)."""
+    count (it has as many occurrences to cluster), or the nearest the corpus has left.
+    ``exclude``: words not to use (those of another draw, so that the pairs reported are not
+    the pairs tuned on)."""
     if pairs < 0 or controls < 0 or triples < 0:
         raise UsageError("pairs, controls and triples must be at least 0")
     if max_ratio < 1:
