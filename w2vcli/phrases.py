@@ -1,45 +1,46 @@
 """word2phrase: join bigrams that occur together far more than by chance (``new york`` ->
 ``new_york``), so that training gives phrases a vector of their own.
 
-The output is word2phrase.c's byte for byte (tested against the C tool). Its rules:
+The output is word2phrase.c's, byte for byte (tests/test_phrases.py runs both). Its rules:
 
-- Words are read as word2vec.c reads them (``corpus``), except that a word of 59 bytes or more
-  keeps only its first 58 (word2phrase.c's MAX_STRING is 60; training keeps 98).
-- Counting is one table of strings: each word, and for each word the key ``a_b`` of it and the
-  word before it (across line ends), cut to 59 bytes; always ``_``, whatever ``--joiner``
-  writes. So a pair shares its count with a word spelled the same (``new_york``), with pairs
-  whose keys meet (``a_ b`` and ``a _b``) or meet after the cut, and a word's count takes in
-  the pairs spelled like it. Strings counted fewer than ``min_count`` times are dropped.
-- Writing, a word ``b`` is joined to the token ``a`` before it when both words and the key
-  ``a_b`` are in the table and ``(count(a_b) - min_count) / count(a) / count(b) * words``
-  (float32, ``words`` excluding line ends) is above the threshold. After a line end the key
-  looked up is ``</s>_b`` (it can only be a word, or a pair whose first word starts ``</s>_``)
-  and ``a`` is the last word of the lines before; a word after a word outside the table, or after a
-  word joined to its left, is never joined. Each word is written after a space, or after the
-  joiner when joined, and each line end as a newline. More passes build longer phrases.
-- With min_count 1 nothing is under min_count, and word2phrase.c's SortVocab then loses the
-  entry it sorts last: of the strings counted once, the last to appear (glibc's qsort keeps
-  equal counts in their order). Only a word lost that way changes the output; here it is
-  found by one more pass, run only when such a word can exist (a pair key shared with another
-  string, which real text almost never has).
+- Words are split as word2vec.c splits them (``corpus``), but a word of 59 bytes or more keeps
+  only its first 58 (word2phrase.c's MAX_STRING is 60).
+- One table of strings holds the counts: each word, and for each word the key ``a_b`` of the
+  word before it (across line ends) and itself, cut to 59 bytes, always with ``_`` whatever
+  ``--joiner`` writes. So a pair shares its count with a word spelled like it (``new york``
+  and ``new_york``), with pairs whose keys are spelled alike (``a_ b`` and ``a _b``) or meet
+  after the cut, and a word such as ``new_york`` counts the pairs ``new york`` too (which
+  matters in a second pass). Strings counted fewer than ``min_count`` times are dropped.
+- Writing, a word ``b`` is joined to the word ``a`` before it when ``a``, ``b`` and the key are
+  in the table and ``(count(key) - min_count) / count(a) / count(b) * words`` (float32;
+  ``words`` without line ends) is above the threshold. The key is ``a_b`` within a line; at the
+  start of a line it is ``</s>_b`` (only a token or key spelled so has a count) and ``a`` is
+  the last word before the line end. A word after a word not in the table, or after a word
+  joined to its left, is not joined. Each word is written after a space, or after the joiner
+  when joined, each line end as a newline. More passes build longer phrases.
+- With min_count 1 no string is under min_count, and word2phrase.c's SortVocab then loses the
+  one it sorts last: of the strings counted once, the last to appear (glibc's qsort, a merge
+  sort, keeps equal counts in order). That changes the output only when it is a word, which
+  needs the key at that word to be shared; only then one more pass over the corpus finds it.
 
-Where w2v differs from word2phrase.c, on purpose or because the C behaviour is undefined:
+Where w2v differs from word2phrase.c, on purpose or where the C behaviour is undefined:
 
-- The last word of a file without a trailing newline is kept; word2vec.c and word2phrase.c
-  drop it.
-- A NUL byte separates words; word2phrase.c ends the word's string at it but reads on to the
-  next separator (``ab<NUL>cd`` is ``ab`` there).
-- The first word of a file: word2phrase.c builds its pair key from an uninitialised string
-  (undefined behaviour). Here that key is counted once under a string nothing else has, which
-  is what the C tool does when the stack holds no such word.
-- word2phrase.c forgets rare strings (ReduceVocab) once its table passes 350M strings, and
-  compares counts as ``int`` differences when sorting; w2v keeps every string, so on a corpus
-  with more than 350M distinct words and pairs, or counts beyond 2^31, the outputs can differ.
+- The last word of a file that does not end in a newline is kept; word2phrase.c (like
+  word2vec.c) drops it.
+- A NUL byte separates words; word2phrase.c ends the word at the NUL and reads on to the next
+  separator (``ab<NUL>cd`` is ``ab``, ``<NUL>cd`` an empty word).
+- The file's first word: word2phrase.c builds its pair key from an uninitialised buffer
+  (undefined behaviour). w2v counts that key once under a string no other has, which is what
+  the C tool does when the buffer holds no word of the corpus.
+- Past 350M strings word2phrase.c forgets rare ones (ReduceVocab); w2v keeps them all. Counts
+  that differ by 2^31 or more sort wrongly in the C tool (an int overflow).
 - word2phrase.c built with -ffast-math (the ``word2vec`` PyPI package's build is) computes
-  ``(count(a_b) - min_count) / (count(a) * count(b)) * words``, which can round differently
+  ``(count(key) - min_count) / (count(a) * count(b)) * words``, which can round the other way
   when a score is within a float32 rounding of the threshold; w2v follows the source.
+- A corpus without a word is an error; word2phrase.c writes its empty lines.
 
-Both passes stream the corpus in blocks; memory holds the distinct words and pairs.
+Both passes stream the corpus in blocks; memory holds the distinct words and pairs, and the
+strings only of the pair keys that could be spelled like another string.
 """
 
 import contextlib
