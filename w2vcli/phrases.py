@@ -90,7 +90,8 @@ def _pairs(real: np.ndarray, before: int) -> np.ndarray:
 
 
 def count_pairs(path: str, min_count: int) -> PairCounts:
-    """Pass one: the counts of word2phrase.c's table, as the writing pass looks them up."""
+    """Pass one: the counts of word2phrase.c's table as the writing pass looks them up, 0 for
+    strings under min_count."""
     index = {EOS: 0}
     word_n = np.zeros(1, np.int64)
     key_parts, count_parts = [], []
@@ -135,7 +136,7 @@ def _shared_counts(words: list[bytes], word_n, keys, key_n):
     spelled = [b"\n"] + words[1:]  # the first word's key, uninitialised in C: here one no other string has
     slot = dict(zip(spelled, range(len(spelled))))
     length = np.fromiter(map(len, spelled), np.int64, len(spelled))
-    underscore = np.fromiter((b"_" in w for w in spelled), bool, len(spelled))
+    underscore = np.array([b"_" in w for w in spelled])
     left, right = keys >> 32, keys & _RIGHT
     # A key of two words without "_", under 59 bytes, has one "_" and no cut: no other key is
     # spelled like it, only a word a_b can be. Those keys need no strings; the others do.
@@ -153,8 +154,11 @@ def _shared_counts(words: list[bytes], word_n, keys, key_n):
     table = np.zeros(len(words) + len(names), np.int64)  # the words' strings, then the other keys'
     np.add.at(table, np.concatenate((np.arange(len(words)), key_slot)), np.concatenate((word_total, key_n[mixed])))
     key_total[mixed] = table[key_slot]
-    eos_slot = np.array([slot.get((EOS + b"_" + w)[:MAX_KEY], -1) for w in words], np.int64)
-    return table[: len(words)], key_total, np.where(eos_slot >= 0, table[eos_slot], 0)
+    after_eos = np.zeros(len(words), np.int64)
+    if any(w.startswith(EOS + b"_") for w in words):  # else no string starts so: no key </s>_b has a count
+        eos_slot = np.array([slot.get((EOS + b"_" + w)[:MAX_KEY], -1) for w in words], np.int64)
+        after_eos = np.where(eos_slot >= 0, table[eos_slot], 0)
+    return table[: len(words)], key_total, after_eos
 
 
 def _words_spelled_like_keys(spelled, slot, underscore, keys):
