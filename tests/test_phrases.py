@@ -6,9 +6,9 @@ import subprocess
 import tempfile
 
 import pytest
+from conftest import peer_tool
 
 import w2vcli.phrases
-from conftest import peer_tool
 from w2vcli.corpus import iter_tokens
 
 PLANTED = [("new", "york"), ("san", "francisco"), ("los", "angeles"), ("united", "states")]
