@@ -14,6 +14,7 @@ from w2vcli.classes import kmeans_classes
 from w2vcli.formats import read_vectors, write_vectors
 from w2vcli.plot import pca_2d
 
+
 def c_initial_vectors(rows, dim):
     """word2vec.c's InitNet: an LCG from 1, ((r & 0xFFFF) / 65536 - 0.5) / dim per value."""
     out = np.empty(rows * dim, np.float32)
