@@ -16,6 +16,7 @@ theirs, so that the lead is counted against the better of the two.
 import argparse
 import os
 import re
+import shlex
 import statistics
 import subprocess
 import sys
@@ -120,29 +121,47 @@ def main(argv=None):
     p.add_argument("--seeds", default="1,2,3")
     p.add_argument("--windows", default="5,10")
     p.add_argument("--only", default="", help="a regular expression: run the rows whose label matches")
+    p.add_argument("--w2v", action="append", default=[], metavar="LABEL=ARGS",
+                   help="an extra w2v row, e.g. 'PDW 0.05=--model cbow --position-weights --alpha 0.05' "
+                        "(--window is added); repeatable")
+    p.add_argument("--prefix-words", type=int, default=None,
+                   help="train on the corpus's first N words only (for the gain as a function of corpus size)")
     args = p.parse_args(argv)
     seeds = [int(s) for s in args.seeds.split(",")]
     windows = [int(w) for w in args.windows.split(",")]
     with tempfile.TemporaryDirectory() as tmp:
         tools = {"c": seeded_c_tool(tmp), "fasttext": fasttext_tool(tmp)}
-        plan = [(w, label, spec) for w in windows for label, spec in rows(w).items()
-                if re.search(args.only, label)]
+        corpus = args.corpus
+        if args.prefix_words:
+            corpus = os.path.join(tmp, "prefix.txt")
+            with open(args.corpus, "rb") as f, open(corpus, "wb") as out:
+                left = args.prefix_words
+                for line in f:  # whole lines (sentences) while they fit, then part of one
+                    words = line.split()[:left]
+                    out.write(b" ".join(words) + b"\n")
+                    left -= len(words)
+                    if left <= 0:
+                        break
+        extra = [tuple(item.split("=", 1)) for item in args.w2v]
+        plan = [(w, label, spec) for w in windows for label, spec in rows(w).items() if re.search(args.only, label)]
+        plan += [(w, label, ("w2v", [*shlex.split(extra_args), "--window", str(w)])) for w in windows
+                 for label, extra_args in extra]
         results = {(w, label): [] for w, label, _ in plan}
         started = time.time()
         for seed in seeds:  # seed by seed, every row: the machine's load falls on all rows alike
             for w, label, (tool, tool_args) in plan:
                 out = os.path.join(tmp, "vectors.bin")
-                cmd, written = command(tool, tool_args, args.corpus, out, seed, tools)
+                cmd, written = command(tool, tool_args, corpus, out, seed, tools)
                 t = time.perf_counter()
                 subprocess.run(cmd, check=True, capture_output=True)
                 wall = time.perf_counter() - t
                 results[w, label].append((wall, *scores(written)))
                 print(f"[{time.time() - started:6.0f} s] window {w} seed {seed} {label}: {results[w, label][-1]}",
                       file=sys.stderr, flush=True)
-    print(f"Corpus: {args.corpus}; seeds {args.seeds}; dim 100, negative 5, sample 1e-3, 5 epochs, min-count 5, "
+    print(f"Corpus: {args.corpus}" + (f", its first {args.prefix_words:,} words" if args.prefix_words else "")
+          + f"; seeds {args.seeds}; dim 100, negative 5, sample 1e-3, 5 epochs, min-count 5, "
           f"{COMMON['threads']} threads.")
-    print(f"Command: python -m benchmarks.quality --corpus {args.corpus} --seeds {args.seeds} --windows {args.windows}"
-          + (f" --only '{args.only}'" if args.only else "") + "\n")
+    print("Command: python -m benchmarks.quality " + shlex.join(argv if argv is not None else sys.argv[1:]) + "\n")
     print("| window | row | analogy % | WordSim353 | SimLex-999 | wall s (median) |")
     print("|---:|---|---:|---:|---:|---:|")
     for (w, label), runs in results.items():
