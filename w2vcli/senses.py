@@ -245,7 +245,10 @@ def spherical_kmeans(x: np.ndarray, k: int, seed: int = 1) -> tuple[np.ndarray, 
 
 def closest_pair_cosine(bags: np.ndarray, labels: np.ndarray, k: int, base: np.ndarray) -> float:
     """The largest cosine between two senses' mean contexts (bags), each less ``base`` (the
-    corpus's average context): how alike the two most alike senses are in what sets them apart."""
+    corpus's average context): how alike the two most alike senses are in what sets them apart.
+    1.0 when k-means left a sense empty (a handful of occurrences): no such split."""
+    if np.bincount(labels, minlength=k).min() == 0:
+        return 1.0
     c = np.stack([bags[labels == i].mean(axis=0) - base for i in range(k)])
     c /= np.maximum(np.linalg.norm(c, axis=1, keepdims=True), 1e-12)
     sims = c @ c.T
