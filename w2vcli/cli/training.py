@@ -106,10 +106,17 @@ TRAINING_OPTIONS = ["model", "dim", "window", "negative", "hs", "sample", "epoch
               help="Also write a TSV line per epoch: epoch, words, mean loss, alpha, seconds.")
 @click.option("--classes", type=click.IntRange(1), default=None,
               help="Write K k-means word classes ('word class' lines) to --output instead of vectors (word2vec.c -classes).")
+@click.option("--dask", "dask", metavar="ADDRESS|local:N", default=None,
+              help="Train on a Dask cluster: its scheduler (tcp://host:8786), or local:N for N worker processes "
+                   "here; the workers read the files themselves (pip install 'w2vcli[dask]'). "
+                   "--threads is then per worker.")
+@click.option("--sync-every", type=click.IntRange(1), default=None, metavar="TOKENS",
+              help="With --dask: tokens trained across the cluster between synchronisations "
+                   "[default: 1,000,000].")
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
 @click.pass_context
 def train_cmd(ctx, corpus, output, fmt, save_vocab, read_vocab, output_context, checkpoint_every, checkpoint_path,
-              resume_path, init_path, tokenize, loss_log, classes, quiet, **options):
+              resume_path, init_path, tokenize, loss_log, classes, dask, sync_every, quiet, **options):
     """Learn word vectors from CORPUS: one or more text files (.gz/.bz2/.xz too) or glob
     patterns, read in order, or - for stdin.
 
@@ -125,6 +132,7 @@ def train_cmd(ctx, corpus, output, fmt, save_vocab, read_vocab, output_context, 
       w2v train 'shards/*.txt.gz' -o vecs.bin
       w2v train raw.txt --tokenize -o vecs.bin
       zcat big.txt.gz | w2v train - -o vecs.bin --threads 8
+      w2v train 'shards/*.txt.gz' -o vecs.bin --dask tcp://host:8786
     """
     from ..pipeline import train
 
@@ -143,7 +151,7 @@ def train_cmd(ctx, corpus, output, fmt, save_vocab, read_vocab, output_context, 
     train(list(corpus), output, format=fmt, output_context=output_context, save_vocab=save_vocab,
           read_vocab=read_vocab, init=init_path, resume=resume_path, checkpoint=checkpoint_path,
           checkpoint_every=checkpoint_every, classes=classes, loss_log=loss_log, tokenize=tokenize, on_progress=bar,
-          on_message=message, **given)
+          on_message=message, dask=dask, sync_every=sync_every, **given)
 
 
 @click.command("vocab", cls=Command)
@@ -153,8 +161,10 @@ def train_cmd(ctx, corpus, output, fmt, save_vocab, read_vocab, output_context, 
               help="Forget the rarest words while counting whenever more than this many are held.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default="-", show_default=True,
               help="Where to write 'word count' lines (readable by train --read-vocab).")
+@click.option("--dask", "dask", metavar="ADDRESS|local:N", default=None,
+              help="Count on a Dask cluster (tcp://host:8786, or local:N processes here): the same file.")
 @click.option("-q", "--quiet", is_flag=True, help="No totals on stderr.")
-def vocab_cmd(corpus, min_count, max_vocab, output, quiet):
+def vocab_cmd(corpus, min_count, max_vocab, output, dask, quiet):
     """Count the words of CORPUS (files, glob patterns, or - for stdin) in word2vec.c's
     vocabulary format and order (</s> first, then by count), streaming.
 
@@ -162,12 +172,21 @@ def vocab_cmd(corpus, min_count, max_vocab, output, quiet):
       w2v vocab corpus.txt -o vocab.txt && w2v train corpus.txt -o v.bin --read-vocab vocab.txt
       w2v vocab corpus.txt --min-count 1 | head
     """
-    paths = corpus_paths(list(corpus))
+    if dask:
+        from ..distributed import Cluster, shard_paths
+
+        paths = shard_paths(list(corpus))
+    else:
+        paths = corpus_paths(list(corpus))
     if output != "-":
         refuse_same_files({"-o": output}, {f"CORPUS {p}": p for p in paths})
         check_writable(output)
-    encoded = encode(reporting(read_corpus(paths), lambda line: _say(quiet, line)), min_count=min_count,
-                     max_vocab=max_vocab)
+    if dask:
+        with Cluster(dask, say=lambda line: _say(quiet, line)) as cluster:
+            encoded = cluster.count(paths, min_count=min_count, max_vocab=max_vocab, keep=False)
+    else:
+        encoded = encode(reporting(read_corpus(paths), lambda line: _say(quiet, line)), min_count=min_count,
+                         max_vocab=max_vocab)
     vocab = encoded.vocab
     if output == "-":  # the vocabulary file's format: the words' raw bytes
         out_bytes(b"".join(b"%s %d\n" % (word, count) for word, count in zip(vocab.words, vocab.counts.tolist())))
