@@ -183,6 +183,10 @@ class Cluster:
             return self.client
         distributed = _import_dask()
         self.quiet.enter_context(_quiet_dask())
+        import dask
+
+        # a worker that died refuses connections: give up on it in seconds, not Dask's 30
+        self.quiet.enter_context(dask.config.set({"distributed.comm.timeouts.connect": f"{CONNECT_SECONDS}s"}))
         if _is_client(self.address):
             self.client = self.address
         else:
@@ -194,7 +198,7 @@ class Cluster:
                         n_workers=n, threads_per_worker=threads, processes=True, host="127.0.0.1",
                         dashboard_address=None, silence_logs=logging.CRITICAL)
                     self.client = distributed.Client(self.local, timeout=CONNECT_SECONDS)
-                    self.say(f"dask: a local cluster of {n} worker processes, {threads} thread{"s" if threads > 1 else ""} each")
+                    self.say(f"dask: a local cluster of {n} worker processes, {threads} thread{'s' if threads > 1 else ''} each")
                 else:
                     self.client = distributed.Client(where, timeout=CONNECT_SECONDS)
             except (OSError, TimeoutError) as e:
@@ -203,6 +207,10 @@ class Cluster:
             except ValueError as e:
                 self.close()
                 raise UsageError(f"--dask {where}: {_first_line(e)}") from None
+            except RuntimeError as e:  # a LocalCluster's processes could not start
+                self.close()
+                raise W2VError(f"cannot start a local Dask cluster: {_first_line(e)} (a script that starts one "
+                               "needs the `if __name__ == '__main__':` guard)") from None
         try:
             self.client.wait_for_workers(1, timeout=WORKER_WAIT_SECONDS)
         except (OSError, TimeoutError):
@@ -539,6 +547,24 @@ class _Driver:
             self.owner[i] = home
             load[home] += weights[i]
 
+    def _rebalance(self) -> None:
+        """A worker that joined (or a restarted one) takes shards from the most loaded worker,
+        one at a time while that lowers the highest load; it reads them itself."""
+        weights = self.corpus.known
+        load = {w: 0 for w in self.cluster._workers()}
+        for i, w in self.owner.items():
+            if w in load:
+                load[w] += weights[i]
+        while len(load) > 1:
+            idle, busy = min(load, key=load.get), max(load, key=load.get)
+            theirs = [i for i, w in self.owner.items() if w == busy]
+            i = min(theirs, key=lambda i: weights[i])
+            if len(theirs) < 2 or load[idle] + weights[i] >= load[busy]:
+                break
+            self.owner[i] = idle
+            load[idle] += weights[i]
+            load[busy] -= weights[i]
+
     def _wait_for_workers(self) -> dict[str, int]:
         deadline = time.monotonic() + WORKER_WAIT_SECONDS
         while time.monotonic() < deadline:
@@ -573,7 +599,8 @@ class _Driver:
                                         allow_other_workers=False, pure=False)
             return future
 
-        results = self._dispatch(units, submit, tick, every, stop, "training", plan.round)
+        self._rebalance()
+        results = self._dispatch(units, submit, tick, every, stop, f"training (round {plan.round + 1})", plan.round)
         return sorted(results, key=lambda res: min(res.shards))  # a fixed order of addition
 
     def _dispatch(self, units: dict, submit, tick, every: float, stop: threading.Event, what: str,
@@ -584,46 +611,71 @@ class _Driver:
         running: dict[str, tuple] = {}  # worker -> (future, its shards)
         results = []
         last_look = last_tick = time.monotonic()
-        lost_all_since = None
+        no_workers_since = None
+
+        def lost(worker: str, mine) -> None:
+            self.version.pop(worker, None)
+            for i in mine:
+                key = (round_, i)
+                self.losses[key] = self.losses.get(key, 0) + 1
+                if self.losses[key] >= MAX_LOSSES:
+                    raise W2VError(f"the workers given {self.corpus.paths[i]} died {MAX_LOSSES} times while {what}; "
+                                   "stopping, no output written")
+                pending[i] = units[i]
+                self.owner.pop(i, None)
+            self.say(f"dask: lost worker {worker} while {what}; {len(mine)} shard{'s' if len(mine) > 1 else ''} "
+                     "go to another, from the last synchronised model")
+
         while pending or running:
             if stop.is_set():
                 for future, _ in running.values():
                     future.cancel()
                 return results
-            live = None
-            if pending:
-                live = self.cluster._workers()
+            now = time.monotonic()
+            if pending or now - last_look >= 1.0:
+                live, last_look = self.cluster._workers(), now
+                if not live:
+                    no_workers_since = no_workers_since or now
+                    if now - no_workers_since > WORKER_WAIT_SECONDS:
+                        raise W2VError(f"every Dask worker is gone while {what}; no output written")
+                else:
+                    no_workers_since = None
+                for worker, (future, mine) in list(running.items()):
+                    if worker not in live:  # the scheduler has seen it go
+                        future.cancel()
+                        del running[worker]
+                        lost(worker, mine)
+            if pending and live:
                 if any(self.owner.get(i) not in live for i in pending):
                     self._assign(self.corpus.known or self.corpus.shard_tokens)
                 for worker in sorted({self.owner[i] for i in pending}):
-                    if worker in running or worker not in live:
+                    if worker in running:
                         continue
-                    mine = {i: s for i, s in pending.items() if self.owner[i] == worker}
-                    running[worker] = (submit(worker, mine), set(mine))
+                    mine = {i: s for i, s in pending.items() if self.owner.get(i) == worker}
                     for i in mine:
                         del pending[i]
+                    try:
+                        running[worker] = (submit(worker, mine), set(mine))
+                    except W2VError:
+                        raise
+                    except Exception:  # it died before the scheduler noticed: no connection to it
+                        lost(worker, mine)
             futures = [f for f, _ in running.values()]
             if futures:
                 _wait(futures)
             else:
                 time.sleep(POLL_SECONDS)
-            now = time.monotonic()
-            if tick is not None and now - last_tick >= every:
+            if tick is not None and time.monotonic() - last_tick >= every:
                 tick(None)
-                last_tick = now
-            if now - last_look >= 1.0 or any(f.done() for f in futures):
-                live = self.cluster._workers() if live is None or now - last_look >= 1.0 else live
-                last_look = now
-                if not live:
-                    lost_all_since = lost_all_since or now
-                    if now - lost_all_since > WORKER_WAIT_SECONDS:
-                        raise W2VError(f"every Dask worker is gone while {what}; no output written")
-                else:
-                    lost_all_since = None
+                last_tick = time.monotonic()
             for worker, (future, mine) in list(running.items()):
-                gone = live is not None and worker not in live
                 if future.status == "finished":
-                    value = future.result()
+                    try:
+                        value = future.result()
+                    except Exception:  # finished, then its worker died with the result
+                        del running[worker]
+                        lost(worker, mine)
+                        continue
                     del running[worker]
                     if isinstance(value, _Failed):
                         raise W2VError(value.message, value.exit_code)
@@ -631,22 +683,11 @@ class _Driver:
                         self._account(worker, value)
                         self.version[worker] = len(self.changed)
                     results.append(value)
-                elif future.status == "error" and not gone:
+                elif future.status == "error" and worker in self.cluster._workers():
                     raise _task_error(future, what)
-                elif future.status in ("cancelled", "lost", "error") or gone:
-                    future.cancel()
+                elif future.status in ("cancelled", "lost", "error"):
                     del running[worker]
-                    self.version.pop(worker, None)
-                    for i in mine:
-                        key = (round_, i)
-                        self.losses[key] = self.losses.get(key, 0) + 1
-                        if self.losses[key] >= MAX_LOSSES:
-                            raise W2VError(f"the workers training {self.corpus.paths[i]} died {MAX_LOSSES} times "
-                                           f"while {what}; stopping, no output written")
-                        pending[i] = units[i]
-                        self.owner.pop(i, None)
-                    self.say(f"dask: lost worker {worker} while {what}; "
-                             f"{len(mine)} shard{'s' if len(mine) > 1 else ''} go again from the last synchronised model")
+                    lost(worker, mine)
         return results
 
     # -- synchronisation
