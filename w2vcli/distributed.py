@@ -14,12 +14,16 @@ The scheme, data-parallel with periodic averaging of sparse row deltas:
 - Training: each worker owns some shards (balanced by tokens). An epoch is cut into R rounds
   (R = corpus tokens / sync_every); in a round every shard trains its next 1/R slice, each
   worker running the Numba kernels over its slices with all its threads, from the last
-  synchronised model. A worker then sends the rows it changed, as (row ids, new - old)
-  float32 pairs per matrix, and resets them. The driver adds to each changed row the mean of
-  the deltas of the workers that changed it (a row one worker touched gets that worker's
-  whole update; a row all touched, their average), and sends every worker the rows that
-  changed, so all start the next round from the same model. The learning rate decays
-  linearly with the tokens trained cluster-wide, as one process's does.
+  synchronised model, at the learning rate times the number of workers N. A worker then
+  sends the rows it changed, as (row ids, new - old) float32 pairs per matrix, and resets
+  them. The driver adds the deltas' sum divided by N to the model (the average of the N
+  workers' models, counted over the rows they changed), and sends every worker the rows
+  that changed, so all start the next round from the same model. Where a row's updates are
+  small (most rows), N workers at N x alpha averaged are one process's sum of updates at
+  alpha; where a row moves far within a round (the frequent words), each worker's delta is
+  already the whole move, and the average does not overshoot. Summing (alpha unscaled)
+  diverged, averaging at alpha lost 5 analogy points (benchmarks/RESULTS.md). The learning
+  rate decays linearly with the tokens trained cluster-wide, as one process's does.
 - Faults: a task's worker that leaves the cluster (killed, out of memory, lost) is noticed
   within a second; its unfinished slices are trained again from the same synchronised model
   by the least loaded live worker (a restarted worker counts), which reads the shards it
@@ -63,14 +67,18 @@ from .hogwild import (
     start_from,
 )
 from .idstore import IdStore
-from .vocab import EncodedCorpus, Vocab, _FirstSeen, _forget_rare, _sort_and_cut
+from .vocab import Vocab, _FirstSeen, _forget_rare, _sort_and_cut
 
 CONNECT_SECONDS = 5  # a scheduler that does not answer within this is an error, not a wait
 WORKER_WAIT_SECONDS = 30  # how long a scheduler with no worker (or a run whose workers all left) waits for one
 POLL_SECONDS = 0.2  # how often the driver looks at its tasks and the cluster's workers
 MAX_LOSSES = 3  # a slice whose worker died this many times stops the run
-SYNC_EVERY = 1_000_000  # tokens trained cluster-wide between synchronisations (benchmarks/RESULTS.md)
-MERGE = "mean"  # "mean": each changed row gets the mean of its workers' deltas; "sum": their sum
+SYNC_EVERY = 1_000_000  # at least this many tokens trained cluster-wide between synchronisations ...
+SYNCS_PER_EPOCH = 16  # ... and at most this many an epoch (quality held from 45 down to 1: benchmarks/RESULTS.md)
+# how the deltas of a round combine: "average" (the scheme above); for the comparison in
+# benchmarks/RESULTS.md, "sum" (at alpha), "mean" (over the workers that changed a row, at alpha)
+# and "adaptive" (the sum over how far the deltas agree, AdaScale's gain per row)
+MERGE = os.environ.get("W2V_DASK_MERGE", "average")
 MATRICES = ("syn0", "syn1neg", "syn1", "pos")
 
 
@@ -198,7 +206,8 @@ class Cluster:
                         n_workers=n, threads_per_worker=threads, processes=True, host="127.0.0.1",
                         dashboard_address=None, silence_logs=logging.CRITICAL)
                     self.client = distributed.Client(self.local, timeout=CONNECT_SECONDS)
-                    self.say(f"dask: a local cluster of {n} worker processes, {threads} thread{'s' if threads > 1 else ''} each")
+                    each = f"{threads} thread{'s' if threads > 1 else ''} each"
+                    self.say(f"dask: a local cluster of {n} worker processes, {each}")
                 else:
                     self.client = distributed.Client(where, timeout=CONNECT_SECONDS)
             except (OSError, TimeoutError) as e:
@@ -326,8 +335,10 @@ class Cluster:
         progress. ``sync_every``: tokens trained cluster-wide between synchronisations."""
         if corpus is not self.driver.corpus or config != self.driver.config:
             raise UsageError("Cluster.train trains the corpus and settings Cluster.encode prepared")
+        if sync_every is None:
+            sync_every = max(SYNC_EVERY, corpus.known_tokens // SYNCS_PER_EPOCH)
         return self.driver.run(on_progress, progress_every, init, on_checkpoint, checkpoint_every, resume,
-                               SYNC_EVERY if sync_every is None else sync_every, merge or MERGE)
+                               sync_every, merge or MERGE)
 
 
 def _wait(futures) -> None:
@@ -431,8 +442,8 @@ class _Driver:
         return model
 
     def run(self, on_progress, progress_every, init, on_checkpoint, checkpoint_every, resume, sync_every, merge):
-        if merge not in ("mean", "sum"):
-            raise UsageError(f"merge must be mean or sum, not {merge!r}")
+        if merge not in ("adaptive", "average", "mean", "sum"):
+            raise UsageError(f"merge must be adaptive, average, mean or sum, not {merge!r}")
         if sync_every < 1:
             raise UsageError(f"--sync-every must be at least 1 token, not {sync_every}")
         self.sync_every, self.merge = sync_every, merge
@@ -471,8 +482,9 @@ class _Driver:
                                    dict(self.shares), syncs, self.bytes_up, self.bytes_down)
 
         def state(next_round: int) -> State:
-            return State(*(self.model[name].copy() for name in MATRICES), np.array([[next_round, rounds, -1]], np.int64),
-                         np.zeros(1, np.uint64), done, epochs.copy(), elapsed())
+            where = np.array([[next_round, rounds, -1]], np.int64)  # see is_distributed_state
+            return State(*(self.model[name].copy() for name in MATRICES), where, np.zeros(1, np.uint64), done,
+                         epochs.copy(), elapsed())
 
         stop = threading.Event()
         last_checkpoint = time.monotonic()
@@ -482,7 +494,8 @@ class _Driver:
                 epoch, k = divmod(r, rounds)
                 units = {i: (k, rounds) for i in range(len(corpus.paths))}
                 round_tokens = sum(_slice_size(corpus.known[i], k, rounds) for i in units)
-                plan = _Plan(r, done, float(total), round_tokens)
+                workers = len({self.owner[i] for i in units if i in self.owner}) or 1
+                plan = _Plan(r, done, float(total), round_tokens, workers if self.merge == "average" else 1.0)
                 t0 = time.perf_counter()
 
                 def tick(_, t0=t0, rate=rate, round_tokens=round_tokens):
@@ -494,14 +507,15 @@ class _Driver:
                 if stop.is_set():
                     break
                 trained = sum(res.tokens for res in results)
-                self._merge(results)
+                self._merge(results, plan.alpha_scale)
                 syncs += 1
                 done += trained
                 rate = trained / max(time.perf_counter() - t0, 1e-9)
                 loss, pairs = sum(res.loss for res in results), sum(res.pairs for res in results)
                 epochs[epoch, :3] += (loss, pairs, trained)
                 if not math.isfinite(loss) or loss > _runaway(config, len(corpus.vocab)) * max(pairs, 1):
-                    raise Diverged(config.start_alpha, done / total, f"the loss became {loss / max(pairs, 1):.3g} per pair")
+                    mean = loss / max(pairs, 1)
+                    raise Diverged(config.start_alpha, done / total, f"the loss became {mean:.3g} per pair")
                 if k == rounds - 1:
                     epochs[epoch, 3:] = (done, kernels.learning_rate(schedule, done), elapsed())
                 if on_progress is not None:
@@ -586,6 +600,7 @@ class _Driver:
         results = self._dispatch(units, lambda worker, mine: self.client.submit(
             _prepare_shards, self.setup, mine, workers=[worker], allow_other_workers=False, pure=False),
             None, 1.0, threading.Event(), "reading the shards")
+        self.client.run(_drop_counted, self.cluster.run)  # ids counted on a worker that does not train them
         known = [0] * len(units)
         for res in results:
             for i, n in res.items():
@@ -709,7 +724,7 @@ class _Driver:
         self.bytes_down += update.nbytes
         return self.client.scatter(update, workers=[worker], direct=True, hash=False)
 
-    def _merge(self, results: list) -> None:
+    def _merge(self, results: list, scale: float = 1.0) -> None:
         changed = {}
         for name in MATRICES:
             parts = [res.deltas[name] for res in results if name in res.deltas]
@@ -719,12 +734,19 @@ class _Driver:
             rows = np.unique(np.concatenate([ids for ids, _ in parts]))
             total = np.zeros((len(rows), matrix.shape[1]), np.float32)
             workers = np.zeros(len(rows), np.float32)
+            squares = np.zeros(len(rows), np.float32)
             for ids, values in parts:  # a worker's rows are distinct
                 at = np.searchsorted(rows, ids)
                 total[at] += values
                 workers[at] += 1
+                squares[at] += np.einsum("ij,ij->i", values, values)
             if self.merge == "mean":
                 total /= workers[:, None]
+            elif self.merge == "average":  # each worker trained at alpha x scale: in all, as one process would
+                total /= scale
+            elif self.merge == "adaptive":  # divided by how many of the deltas agree (1 .. workers)
+                agree = np.einsum("ij,ij->i", total, total) / np.maximum(squares, 1e-30)
+                total /= np.clip(agree, 1.0, workers)[:, None]
             matrix[rows] += total
             changed[name] = rows
         self.changed.append(changed)
@@ -792,6 +814,7 @@ class _Plan:
     done: int  # tokens trained cluster-wide before this round
     total: float  # tokens of the whole run
     round_tokens: int  # tokens of this round, all workers
+    alpha_scale: float = 1.0  # each worker's learning rate is alpha times this
 
 
 @dataclass
@@ -825,6 +848,10 @@ _RUNS_LOCK = threading.Lock()
 def _run_state(run: str) -> dict:
     with _RUNS_LOCK:
         return _RUNS.setdefault(run, {"counted": {}, "ids": {}, "replica": None, "index": None})
+
+
+def _drop_counted(run: str) -> None:
+    _run_state(run)["counted"].clear()
 
 
 def _forget(run: str) -> None:
@@ -1038,7 +1065,8 @@ class _Replica:
         """(rows changed, new - old) per matrix; the rows go back to base, as synchronised."""
         dim, out = self.config.dim, {}
         for name in MATRICES:
-            local, base = self.padded[name], self.base[name]
+            base = self.base[name]
+            local = self.padded[name][: len(base)]  # less the threads' copies of the hot rows
             found = [start + np.flatnonzero((local[start : start + 65536, :dim] != base[start : start + 65536]).any(1))
                      for start in range(0, len(base), 65536)]
             ids = np.concatenate(found).astype(np.int32)
@@ -1056,7 +1084,8 @@ class _Replica:
 
         config = self.config
         chunks = [p[a : a + CHUNK_TOKENS] for p in pieces for a in range(0, len(p), CHUNK_TOKENS)]
-        schedule = kernels.Schedule(float(config.start_alpha), float(config.end_alpha), plan.total)
+        schedule = kernels.Schedule(float(config.start_alpha * plan.alpha_scale),
+                                    float(config.end_alpha * plan.alpha_scale), plan.total)
         threads = min(self.threads, max(1, len(chunks)))
         # the types hogwild calls with, so Numba's cache has the machine code already
         self.kernel.compile(tuple(numba.typeof(a) for a in (chunks[0][:0] if chunks else np.empty(0, np.int32),

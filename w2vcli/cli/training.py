@@ -37,6 +37,8 @@ class ProgressLine:
         loss = f"  loss {p.loss:.4f}" if p.epoch_losses else ""
         text = (f"[{bar:<30}] {p.fraction * 100:5.1f}%  {_fmt_count(p.words_per_sec)} words/s  "
                 f"alpha {p.alpha:.6f}{loss}  ETA {_fmt_time(p.eta)}")
+        if getattr(p, "workers", None):  # a Dask run: its workers (each one's share: in the summary)
+            text += f"  {len(p.workers)} workers"
         if self.tty:
             write_stderr("\r" + text)
         elif p.fraction * 10 >= self.next_tenth or time.monotonic() - self.last >= self.every:
@@ -112,7 +114,7 @@ TRAINING_OPTIONS = ["model", "dim", "window", "negative", "hs", "sample", "epoch
                    "--threads is then per worker.")
 @click.option("--sync-every", type=click.IntRange(1), default=None, metavar="TOKENS",
               help="With --dask: tokens trained across the cluster between synchronisations "
-                   "[default: 1,000,000].")
+                   "[default: 1/16 of the corpus, at least 1,000,000].")
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
 @click.pass_context
 def train_cmd(ctx, corpus, output, fmt, save_vocab, read_vocab, output_context, checkpoint_every, checkpoint_path,
