@@ -168,14 +168,20 @@ def scaling(args) -> None:
           f"one of them; worker delta scan {args.scan_gbs} GB/s over its {model_bytes / 1e9:.1f} GB of matrices "
           f"(x2: the model and its base); driver merge {args.merge_gbs} GB/s; {args.latency * 1e3:.0f} ms of Dask "
           f"round trips a round")
-    print(f"\ntopology: {args.topology}, {args.node_round_seconds:.0f} s of compute per node per round")
+    rounds = (f"{args.node_round_seconds:.0f} s of compute per node per round" if args.node_round_seconds
+              else f"{args.syncs_per_epoch} synchronisations an epoch")
+    print(f"\ntopology: {args.topology}, {rounds}")
     print("\n| nodes | tokens/node/round | sync every (cluster) | up/node | down/node | driver bytes/round | "
           "compute s | scan s | network s | merge s | round s | compute share | epoch hours | speed-up vs 1 node |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     one = None
     for nodes in [1] + args.nodes:
-        per_node = args.node_round_seconds * node_rate  # tokens a node trains a round
-        sync = per_node * nodes
+        if args.node_round_seconds:  # rounds of a fixed length
+            per_node = args.node_round_seconds * node_rate
+            sync = per_node * nodes
+        else:  # w2v's default: 16 synchronisations an epoch
+            sync = corpus / args.syncs_per_epoch
+            per_node = sync / nodes
         rows0, rows1 = touched_rows(counts, per_node)
         union0, union1 = touched_rows(counts, sync)
         up, down = (rows0 + rows1) * row, (union0 + union1) * row
@@ -197,9 +203,44 @@ def scaling(args) -> None:
               f"{round_s:.1f} | {compute / round_s:.0%} | {hours:.1f} | {one / hours:.1f}x |")
 
 
+def rates(work: Path, rows: int = 500_000, dim: int = 300) -> None:
+    """The model's measured inputs: one thread's words/s at dim 300 (a w2v run on the corpus),
+    the worker's delta scan and the driver's merge (w2vcli.distributed's own code) in GB/s."""
+    import numpy as np
+
+    from w2vcli import distributed as d
+
+    out = str(work / "rate.bin")
+    _, err = run([W2V, "train", CORPUS, "-o", out, "--dim", dim, "--epochs", 1, "--threads", 1])
+    print("  " + re.search(r"trained .*?words/s\)", err)[0])
+    rng = np.random.default_rng(0)
+    base = rng.standard_normal((rows, dim), dtype=np.float32)
+    replica = d._Replica.__new__(d._Replica)
+    replica.config = d.TrainConfig(dim=dim)
+    replica.padded = {name: np.zeros((1, dim), np.float32) for name in d.MATRICES}
+    replica.base = {name: np.zeros((1, dim), np.float32) for name in d.MATRICES}
+    replica.padded["syn0"], replica.base["syn0"] = base.copy(), base
+    changed = rng.choice(rows, rows // 2, replace=False)
+    replica.padded["syn0"][changed] += 0.01
+    start = time.perf_counter()
+    deltas = replica.deltas()
+    scan = time.perf_counter() - start
+    print(f"  delta scan of {rows:,} x {dim} (model and base: {2 * base.nbytes / 1e9:.2f} GB), half the rows "
+          f"changed: {scan:.2f} s, {2 * base.nbytes / scan / 1e9:.1f} GB/s")
+    driver = d._Driver.__new__(d._Driver)
+    driver.model = {name: np.zeros((rows if name == "syn0" else 1, dim), np.float32) for name in d.MATRICES}
+    driver.merge, driver.changed, driver.version = "average", [], {}
+    results = [d._RoundResult([k], deltas, 0, 0.0, 0, 0.0) for k in range(4)]
+    start = time.perf_counter()
+    driver._merge(results, 4.0)
+    merge = time.perf_counter() - start
+    moved = 4 * sum(ids.nbytes + values.nbytes for ids, values in deltas.values())
+    print(f"  merge of 4 workers' deltas ({moved / 1e9:.2f} GB): {merge:.2f} s, {moved / merge / 1e9:.2f} GB/s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("what", choices=["tune", "quality", "overhead", "scaling"])
+    parser.add_argument("what", choices=["tune", "quality", "overhead", "rates", "scaling"])
     parser.add_argument("--work", default=str(ROOT / "bench-out" / "distributed"))
     parser.add_argument("--seeds", default="1,2,3")
     parser.add_argument("--models", default="skipgram,cbow")
@@ -218,7 +259,8 @@ def main() -> None:
     scale.add_argument("--dim", type=int, default=300)
     scale.add_argument("--zipf", type=float, default=1.0)
     scale.add_argument("--nodes", default="8,32,128")
-    scale.add_argument("--node-round-seconds", type=float, default=60.0, help="compute per node per round")
+    scale.add_argument("--syncs-per-epoch", type=int, default=16, help="as w2v's default")
+    scale.add_argument("--node-round-seconds", type=float, default=0.0, help="instead: compute per node per round")
     scale.add_argument("--topology", choices=["star", "ring"], default="star",
                        help="star: the driver merges (as built); ring: an all-reduce among the nodes (not built)")
     args = parser.parse_args()
@@ -235,6 +277,8 @@ def main() -> None:
         tune(work, seeds)
     elif args.what == "quality":
         quality(work, seeds, args.models.split(","), args.modes.split(","))
+    elif args.what == "rates":
+        rates(work)
     else:
         overhead(work, args.repeats)
 
