@@ -67,14 +67,20 @@ from .hogwild import (
     start_from,
 )
 from .idstore import IdStore
+from .jit import njit
 from .vocab import Vocab, _FirstSeen, _forget_rare, _sort_and_cut
 
 CONNECT_SECONDS = 5  # a scheduler that does not answer within this is an error, not a wait
 WORKER_WAIT_SECONDS = 30  # how long a scheduler with no worker (or a run whose workers all left) waits for one
 POLL_SECONDS = 0.2  # how often the driver looks at its tasks and the cluster's workers
 MAX_LOSSES = 3  # a slice whose worker died this many times stops the run
-SYNC_EVERY = 1_000_000  # at least this many tokens trained cluster-wide between synchronisations ...
-SYNCS_PER_EPOCH = 16  # ... and at most this many an epoch (quality held from 45 down to 1: benchmarks/RESULTS.md)
+# Tokens trained cluster-wide between synchronisations, by default: at least SYNC_EVERY and
+# TOKENS_PER_ROW per vocabulary word (a round sends about the whole model, whatever its length:
+# it should train enough to be worth it), and at most SYNCS_PER_EPOCH an epoch. Quality held from
+# 15 synchronisations an epoch down to 1 (benchmarks/RESULTS.md).
+SYNC_EVERY = 1_000_000
+TOKENS_PER_ROW = 100
+SYNCS_PER_EPOCH = 16
 # how the deltas of a round combine: "average" (the scheme above); for the comparison in
 # benchmarks/RESULTS.md, "sum" (at alpha), "mean" (over the workers that changed a row, at alpha)
 # and "adaptive" (the sum over how far the deltas agree, AdaScale's gain per row)
@@ -336,9 +342,14 @@ class Cluster:
         if corpus is not self.driver.corpus or config != self.driver.config:
             raise UsageError("Cluster.train trains the corpus and settings Cluster.encode prepared")
         if sync_every is None:
-            sync_every = max(SYNC_EVERY, corpus.known_tokens // SYNCS_PER_EPOCH)
+            sync_every = default_sync_every(corpus.known_tokens, len(corpus.vocab))
         return self.driver.run(on_progress, progress_every, init, on_checkpoint, checkpoint_every, resume,
                                sync_every, merge or MERGE)
+
+
+def default_sync_every(tokens: int, vocabulary: int) -> int:
+    """The default --sync-every for a corpus of ``tokens`` known tokens an epoch."""
+    return max(SYNC_EVERY, TOKENS_PER_ROW * vocabulary, -(-tokens // SYNCS_PER_EPOCH))
 
 
 def _wait(futures) -> None:
@@ -417,6 +428,8 @@ class _Driver:
         self.losses: dict[tuple[int, int], int] = {}  # (round, shard) -> times its worker died
         self.shares: dict[str, WorkerShare] = {}
         self.bytes_up = self.bytes_down = 0
+        self.phases: dict[str, float] = {}
+        self.update_cache = (None, None)  # seconds: the workers' (summed) and the driver's, by phase
         self.setup = None
 
     # -- the model the driver holds
@@ -507,7 +520,10 @@ class _Driver:
                 if stop.is_set():
                     break
                 trained = sum(res.tokens for res in results)
+                merging = time.perf_counter()
                 self._merge(results, plan.alpha_scale)
+                self.phases["merge"] = self.phases.get("merge", 0.0) + time.perf_counter() - merging
+                self.phases["round"] = self.phases.get("round", 0.0) + time.perf_counter() - t0
                 syncs += 1
                 done += trained
                 rate = trained / max(time.perf_counter() - t0, 1e-9)
@@ -710,8 +726,12 @@ class _Driver:
     def _update_for(self, worker: str):
         """The rows that changed since the worker's model version (the whole model for a worker
         that has none), scattered straight to it."""
+        clock = time.perf_counter()
         version = self.version.get(worker)
-        if version is None:
+        key = (version, len(self.changed))
+        if self.update_cache[0] == key:
+            update = self.update_cache[1]
+        elif version is None:
             update = _Update(full=True, rows={name: (None, m) for name, m in self.model.items()})
         else:
             rows = {}
@@ -721,8 +741,11 @@ class _Driver:
                     ids = parts[0] if len(parts) == 1 else np.unique(np.concatenate(parts))
                     rows[name] = (ids, self.model[name][ids])
             update = _Update(full=False, rows=rows)
+        self.update_cache = (key, update)  # every worker in step gets the same rows
         self.bytes_down += update.nbytes
-        return self.client.scatter(update, workers=[worker], direct=True, hash=False)
+        future = self.client.scatter(update, workers=[worker], direct=True, hash=False)
+        self.phases["send"] = self.phases.get("send", 0.0) + time.perf_counter() - clock
+        return future
 
     def _merge(self, results: list, scale: float = 1.0) -> None:
         changed = {}
@@ -731,6 +754,14 @@ class _Driver:
             if not parts:
                 continue
             matrix = self.model[name]
+            if self.merge == "average":  # the common case, in place: a worker's rows are distinct
+                seen = np.zeros(len(matrix), bool)
+                for ids, values in parts:
+                    values /= scale
+                    matrix[ids] += values
+                    seen[ids] = True
+                changed[name] = np.flatnonzero(seen).astype(np.int32)
+                continue
             rows = np.unique(np.concatenate([ids for ids, _ in parts]))
             total = np.zeros((len(rows), matrix.shape[1]), np.float32)
             workers = np.zeros(len(rows), np.float32)
@@ -763,12 +794,19 @@ class _Driver:
             up, down = self.bytes_up / final.syncs, self.bytes_down / final.syncs
             self.say(f"dask: {final.syncs} synchronisations, {_mb(up)} up and {_mb(down)} down each "
                      f"(all workers), {_mb((up + down) * rounds)} an epoch")
+            p, n = self.phases, max(1, len(self.shares))
+            self.say(f"dask: time per round: {p.get('round', 0) / final.syncs:.2f} s, of which a worker spent "
+                     f"{p.get('train', 0) / n / final.syncs:.2f} s training, {p.get('update', 0) / n / final.syncs:.2f} "
+                     f"s taking the update, {p.get('deltas', 0) / n / final.syncs:.2f} s on its deltas; the driver "
+                     f"{p.get('send', 0) / final.syncs:.2f} s sending, {p.get('merge', 0) / final.syncs:.2f} s merging")
 
     def _account(self, worker: str, res) -> None:
         share = self.shares.setdefault(worker, WorkerShare())
         share.tokens += res.tokens
         share.seconds += res.seconds
         self.bytes_up += sum(ids.nbytes + values.nbytes for ids, values in res.deltas.values())
+        for phase, seconds in res.phases.items():
+            self.phases[phase] = self.phases.get(phase, 0.0) + seconds
 
 
 def _mb(n: float) -> str:
@@ -835,6 +873,7 @@ class _RoundResult:
     loss: float
     pairs: int
     seconds: float  # in the kernels
+    phases: dict = field(default_factory=dict)  # seconds the worker spent: taking the update, in the kernels, deltas
 
 
 # ----------------------------------------------------------------------------------------------
@@ -1063,16 +1102,13 @@ class _Replica:
 
     def deltas(self) -> dict:
         """(rows changed, new - old) per matrix; the rows go back to base, as synchronised."""
-        dim, out = self.config.dim, {}
+        out = {}
         for name in MATRICES:
             base = self.base[name]
-            local = self.padded[name][: len(base)]  # less the threads' copies of the hot rows
-            found = [start + np.flatnonzero((local[start : start + 65536, :dim] != base[start : start + 65536]).any(1))
-                     for start in range(0, len(base), 65536)]
-            ids = np.concatenate(found).astype(np.int32)
+            ids, values = _take_deltas(self.padded[name], base, np.empty(len(base), np.int32),
+                                       np.empty_like(base))
             if len(ids):
-                out[name] = (ids, local[ids, :dim] - base[ids])
-                local[ids, :dim] = base[ids]
+                out[name] = (ids, values)
         return out
 
     def train(self, pieces: list[np.ndarray], plan: _Plan, scale: float, slot: int) -> tuple[int, float, int, float]:
@@ -1127,10 +1163,32 @@ class _Replica:
         return done[0], totals[0], totals[1], time.perf_counter() - started
 
 
+@njit(cache=True, nogil=True)
+def _take_deltas(local, base, ids, values):
+    """The rows where local (padded) differs from base: their ids and local - base, into ids and
+    values (room for every row), and local reset to base there. One pass, no temporaries."""
+    dim = base.shape[1]
+    n = 0
+    for r in range(base.shape[0]):
+        changed = False
+        for c in range(dim):
+            if local[r, c] != base[r, c]:
+                changed = True
+                break
+        if changed:
+            ids[n] = r
+            for c in range(dim):
+                values[n, c] = local[r, c] - base[r, c]
+                local[r, c] = base[r, c]
+            n += 1
+    return ids[:n].copy(), values[:n].copy()
+
+
 @_failing
 def _train_round(setup: _Setup, update: _Update, mine: dict, plan: _Plan):
     """One round on one worker: take the model's changed rows, train the slices of its shards
     (shard -> (k, rounds): slice k of rounds), send back the rows changed, as deltas."""
+    clock = time.perf_counter()
     state = _run_state(setup.run)
     if update.full or state["replica"] is None:
         if not update.full:
@@ -1138,6 +1196,7 @@ def _train_round(setup: _Setup, update: _Update, mine: dict, plan: _Plan):
         state["replica"] = _Replica(setup)
     replica = state["replica"]
     replica.apply(update)
+    applied = time.perf_counter()
     pieces = []
     for i, (k, rounds) in sorted(mine.items()):
         ids = _shard_ids(setup, i)
@@ -1146,4 +1205,7 @@ def _train_round(setup: _Setup, update: _Update, mine: dict, plan: _Plan):
     # each worker's clock runs at its share of the round, so every rate ends where the round does
     scale = plan.round_tokens / max(mine_tokens, 1)
     tokens, loss, pairs, seconds = replica.train(pieces, plan, scale, min(mine))
-    return _RoundResult(sorted(mine), replica.deltas(), tokens, loss, pairs, seconds)
+    trained = time.perf_counter()
+    deltas = replica.deltas()
+    phases = {"update": applied - clock, "train": trained - applied, "deltas": time.perf_counter() - trained}
+    return _RoundResult(sorted(mine), deltas, tokens, loss, pairs, seconds, phases)

@@ -113,8 +113,8 @@ TRAINING_OPTIONS = ["model", "dim", "window", "negative", "hs", "sample", "epoch
                    "here; the workers read the files themselves (pip install 'w2vcli[dask]'). "
                    "--threads is then per worker.")
 @click.option("--sync-every", type=click.IntRange(1), default=None, metavar="TOKENS",
-              help="With --dask: tokens trained across the cluster between synchronisations "
-                   "[default: 1/16 of the corpus, at least 1,000,000].")
+              help="With --dask: tokens trained across the cluster between synchronisations [default: the "
+                   "largest of 1,000,000, 100 per vocabulary word, and 1/16 of the corpus].")
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
 @click.pass_context
 def train_cmd(ctx, corpus, output, fmt, save_vocab, read_vocab, output_context, checkpoint_every, checkpoint_path,
