@@ -129,8 +129,9 @@ def overhead(work: Path, repeats: int) -> None:
             wall, err = run(train_cmd(shards, out, mode, "skipgram", 1))
             walls[mode].append(wall)
             words = re.search(r"trained ([\d,]+) words in ([\d.]+) s", err)
+            rounds = re.search(r"dask: time per round: .*", err)
             print(f"  {mode} run {i + 1}: wall {wall:.1f}s, training {words[2]}s for {words[1]} words "
-                  f"{sync_figures(err)}", flush=True)
+                  f"{sync_figures(err)}" + (f"\n    {rounds[0]}" if rounds else ""), flush=True)
     a, b = statistics.median(walls["local:2"]), statistics.median(walls["single"])
     print(f"\nmedian wall: local:2 x 1 thread {a:.1f}s, single --threads 2 {b:.1f}s: ratio {a / b:.2f}")
 
@@ -203,6 +204,24 @@ def scaling(args) -> None:
               f"{round_s:.1f} | {compute / round_s:.0%} | {hours:.1f} | {one / hours:.1f}x |")
 
 
+def zipf_corpus(path: Path, tokens: int = 20_000_000, vocabulary: int = 2_000_000, seed: int = 0) -> Path:
+    """A synthetic corpus whose words follow Zipf's law (exponent 1) over ``vocabulary`` ranks,
+    in 1000-word lines: a model as large as a web crawl's, for the per-core rate."""
+    import numpy as np
+
+    if path.exists():
+        return path
+    rng = np.random.default_rng(seed)
+    cdf = np.cumsum(1.0 / np.arange(1, vocabulary + 1))
+    cdf /= cdf[-1]
+    with open(path, "wb") as f:
+        for start in range(0, tokens, 1_000_000):
+            ranks = np.searchsorted(cdf, rng.random(min(1_000_000, tokens - start)))
+            words = np.char.add("w", ranks.astype("U7")).reshape(-1, 1000)
+            f.write(("\n".join(" ".join(line) for line in words) + "\n").encode())
+    return path
+
+
 def rates(work: Path, rows: int = 500_000, dim: int = 300) -> None:
     """The model's measured inputs: one thread's words/s at dim 300 (a w2v run on the corpus),
     the worker's delta scan and the driver's merge (w2vcli.distributed's own code) in GB/s."""
@@ -212,7 +231,10 @@ def rates(work: Path, rows: int = 500_000, dim: int = 300) -> None:
 
     out = str(work / "rate.bin")
     _, err = run([W2V, "train", CORPUS, "-o", out, "--dim", dim, "--epochs", 1, "--threads", 1])
-    print("  " + re.search(r"trained .*?words/s\)", err)[0])
+    print("  " + re.search(r"corpus: .*", err)[0] + "\n  " + re.search(r"trained .*?words/s\)", err)[0])
+    big = zipf_corpus(work / "zipf-20M.txt")
+    _, err = run([W2V, "train", big, "-o", out, "--dim", dim, "--epochs", 1, "--threads", 1, "--min-count", 1])
+    print("  " + re.search(r"corpus: .*", err)[0] + "\n  " + re.search(r"trained .*?words/s\)", err)[0])
     rng = np.random.default_rng(0)
     base = rng.standard_normal((rows, dim), dtype=np.float32)
     replica = d._Replica.__new__(d._Replica)

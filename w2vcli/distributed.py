@@ -73,6 +73,7 @@ from .vocab import Vocab, _FirstSeen, _forget_rare, _sort_and_cut
 CONNECT_SECONDS = 5  # a scheduler that does not answer within this is an error, not a wait
 WORKER_WAIT_SECONDS = 30  # how long a scheduler with no worker (or a run whose workers all left) waits for one
 POLL_SECONDS = 0.2  # how often the driver looks at its tasks and the cluster's workers
+PROGRESS_SECONDS = 10.0  # how often counting on the cluster reports
 MAX_LOSSES = 3  # a slice whose worker died this many times stops the run
 # Tokens trained cluster-wide between synchronisations, by default: at least SYNC_EVERY and
 # TOKENS_PER_ROW per vocabulary word (a round sends about the whole model, whatever its length:
@@ -286,8 +287,8 @@ class Cluster:
             level = [client.submit(_merge_counts, *level[i : i + 2], max_vocab, pure=False) if i + 1 < len(level)
                      else level[i] for i in range(0, len(level), 2)]
         final = client.submit(_finish, level[0], min_count, pure=False)
-        shards = self._result(summaries, "counting the corpus")
-        tokens, pruned, words, word_counts, best = self._result([final], "counting the corpus")[0]
+        shards = self._result(summaries, "counting the shards")
+        tokens, pruned, words, word_counts, best = self._result([final], "merging the counts")[0]
         del counts, summaries, level, final
         if tokens == 0:
             raise W2VError("the corpus is empty")
@@ -302,9 +303,14 @@ class Cluster:
         """The results of unpinned tasks (Dask reruns one whose worker died); a task's W2VError
         (a shard that cannot be read) comes back as that one line."""
         deadline = None
+        started = last = time.monotonic()
         while True:
             _wait(futures)
             pending = [f for f in futures if not f.done()]
+            if pending and time.monotonic() - last >= PROGRESS_SECONDS:  # a long job says how far it is
+                last = time.monotonic()
+                self.say(f"dask: {what}: {len(futures) - len(pending)} of {len(futures)} done "
+                         f"({last - started:.0f} s)")
             for f in futures:
                 if f.status == "error":
                     raise _task_error(f, what)
