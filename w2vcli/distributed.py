@@ -75,10 +75,11 @@ WORKER_WAIT_SECONDS = 30  # how long a scheduler with no worker (or a run whose 
 POLL_SECONDS = 0.2  # how often the driver looks at its tasks and the cluster's workers
 PROGRESS_SECONDS = 10.0  # how often counting on the cluster reports
 MAX_LOSSES = 3  # a slice whose worker died this many times stops the run
-# Tokens trained cluster-wide between synchronisations, by default: at least SYNC_EVERY and
-# TOKENS_PER_ROW per vocabulary word (a round sends about the whole model, whatever its length:
-# it should train enough to be worth it), and at most SYNCS_PER_EPOCH an epoch. Quality held from
-# 15 synchronisations an epoch down to 1 (benchmarks/RESULTS.md).
+# Tokens trained cluster-wide between synchronisations, by default: at least SYNC_EVERY, and
+# TOKENS_PER_ROW per vocabulary word over the number of workers (a round sends about the whole
+# model whatever its length, so it should train enough to be worth it; but the more workers, the
+# more often they must meet: on text8_prefix 4 workers lost 1.0 analogy point synchronising once
+# an epoch, 0.5 three times, benchmarks/RESULTS.md), and at most SYNCS_PER_EPOCH an epoch.
 SYNC_EVERY = 1_000_000
 TOKENS_PER_ROW = 100
 SYNCS_PER_EPOCH = 16
@@ -348,14 +349,15 @@ class Cluster:
         if corpus is not self.driver.corpus or config != self.driver.config:
             raise UsageError("Cluster.train trains the corpus and settings Cluster.encode prepared")
         if sync_every is None:
-            sync_every = default_sync_every(corpus.known_tokens, len(corpus.vocab))
+            sync_every = default_sync_every(corpus.known_tokens, len(corpus.vocab),
+                                            len(set(self.driver.owner.values())))
         return self.driver.run(on_progress, progress_every, init, on_checkpoint, checkpoint_every, resume,
                                sync_every, merge or MERGE)
 
 
-def default_sync_every(tokens: int, vocabulary: int) -> int:
+def default_sync_every(tokens: int, vocabulary: int, workers: int) -> int:
     """The default --sync-every for a corpus of ``tokens`` known tokens an epoch."""
-    return max(SYNC_EVERY, TOKENS_PER_ROW * vocabulary, -(-tokens // SYNCS_PER_EPOCH))
+    return max(SYNC_EVERY, TOKENS_PER_ROW * vocabulary // max(1, workers), -(-tokens // SYNCS_PER_EPOCH))
 
 
 def _wait(futures) -> None:

@@ -114,7 +114,7 @@ TRAINING_OPTIONS = ["model", "dim", "window", "negative", "hs", "sample", "epoch
                    "--threads is then per worker.")
 @click.option("--sync-every", type=click.IntRange(1), default=None, metavar="TOKENS",
               help="With --dask: tokens trained across the cluster between synchronisations [default: the "
-                   "largest of 1,000,000, 100 per vocabulary word, and 1/16 of the corpus].")
+                   "largest of 1,000,000, 100 per vocabulary word per worker, and 1/16 of the corpus].")
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
 @click.pass_context
 def train_cmd(ctx, corpus, output, fmt, save_vocab, read_vocab, output_context, checkpoint_every, checkpoint_path,
