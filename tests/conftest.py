@@ -131,3 +131,20 @@ def planted(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def planted_b(tmp_path_factory) -> Path:
     return planted_model(tmp_path_factory.mktemp("planted_b") / "retrained.bin", variant="b")
+
+
+@pytest.fixture(scope="module")
+def server(planted, tmp_path_factory):
+    """w2v serve on the planted model, with a corpus for the senses view (one per test module)."""
+    corpus = topic_corpus(tmp_path_factory.mktemp("corpus") / "topics.txt", sentences=600)
+    running = RunningServer([planted], corpus=str(corpus))
+    yield running
+    running.close()
+
+
+@pytest.fixture(scope="module")
+def two(planted, planted_b):
+    """w2v serve comparing two planted models."""
+    running = RunningServer([planted, planted_b])
+    yield running
+    running.close()

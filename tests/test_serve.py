@@ -13,26 +13,9 @@ import time
 import numpy as np
 import pytest
 
-from conftest import RunningServer, topic_corpus
 from w2vcli.search import PrefixIndex, Searcher
 from w2vcli.serve import MAX_N, MAX_QUERY, MAX_WORD, MAX_WORDS
 from w2vcli.vectors import Vectors
-
-
-@pytest.fixture(scope="module")
-def server(planted, tmp_path_factory):
-    corpus = topic_corpus(tmp_path_factory.mktemp("corpus") / "topics.txt", sentences=600)
-    running = RunningServer([planted], corpus=str(corpus))
-    yield running
-    running.close()
-
-
-@pytest.fixture(scope="module")
-def two(planted, planted_b):
-    running = RunningServer([planted, planted_b])
-    yield running
-    running.close()
-
 
 # -- the search itself
 

@@ -1,5 +1,5 @@
 """The page of w2v serve in a real browser: headless Chromium driven by Selenium against a
-server for the planted model (conftest.planted_model). A screenshot of each view goes to
+site for the planted model (conftest.planted_model). A screenshot of each view goes to
 test-artefacts/serve/ (or $W2V_TEST_ARTEFACTS/serve/); they are not committed."""
 
 import os
@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import RunningServer, topic_corpus
-
 webdriver = pytest.importorskip("selenium.webdriver", reason="the browser tests need selenium (pip install -e '.[test]')")
-from selenium.common.exceptions import ElementClickInterceptedException, StaleElementReferenceException  # noqa: E402
+from selenium.common.exceptions import (  # noqa: E402
+    ElementClickInterceptedException,
+    StaleElementReferenceException,
+)
 from selenium.webdriver.chrome.options import Options  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
@@ -48,21 +49,6 @@ def browser(tmp_path_factory):
     driver.quit()
 
 
-@pytest.fixture(scope="module")
-def site(planted, tmp_path_factory):
-    corpus = topic_corpus(tmp_path_factory.mktemp("corpus") / "topics.txt", sentences=600)
-    running = RunningServer([planted], corpus=str(corpus))
-    yield running
-    running.close()
-
-
-@pytest.fixture(scope="module")
-def compare_site(planted, planted_b):
-    running = RunningServer([planted, planted_b])
-    yield running
-    running.close()
-
-
 def wait_for(browser, css, timeout=10):
     return WebDriverWait(browser, timeout).until(seen.visibility_of_element_located((By.CSS_SELECTOR, css)))
 
@@ -89,8 +75,8 @@ def no_page_errors(browser):
     assert errors == []
 
 
-def test_type_a_word_pick_it_from_autocomplete_and_see_its_neighbours(browser, site):
-    browser.get(site.url)
+def test_type_a_word_pick_it_from_autocomplete_and_see_its_neighbours(browser, server):
+    browser.get(server.url)
     box = wait_for(browser, "#q")
     box.send_keys("ban")
     option = wait_for(browser, "#suggest li")
@@ -105,8 +91,8 @@ def test_type_a_word_pick_it_from_autocomplete_and_see_its_neighbours(browser, s
     no_page_errors(browser)
 
 
-def test_deep_link_and_typing_with_enter(browser, site):
-    browser.get(site.url + "?word=bank")
+def test_deep_link_and_typing_with_enter(browser, server):
+    browser.get(server.url + "?word=bank")
     wait_for(browser, "#lists ol.neighbours li")
     assert texts(browser, "#lists ol.neighbours li a.word")[:3] == ["money", "loan", "credit"]
     box = browser.find_element(By.ID, "q")
@@ -118,8 +104,8 @@ def test_deep_link_and_typing_with_enter(browser, site):
     no_page_errors(browser)
 
 
-def test_analogy_form_and_deep_link(browser, site):
-    browser.get(site.url)
+def test_analogy_form_and_deep_link(browser, server):
+    browser.get(server.url)
     wait_for(browser, '#tabs button[data-view="analogy"]').click()
     form = wait_for(browser, "#analogy-form")
     for name, word in (("a", "man"), ("b", "king"), ("c", "woman")):
@@ -127,13 +113,13 @@ def test_analogy_form_and_deep_link(browser, site):
     form.find_element(By.CSS_SELECTOR, "button").click()
     assert wait_for(browser, "#analogy-results .answer").text == "queen"
     shot(browser, "analogy")
-    browser.get(site.url + "?a=man&b=king&c=woman")
+    browser.get(server.url + "?a=man&b=king&c=woman")
     assert wait_for(browser, "#analogy-results .answer").text == "queen"
     no_page_errors(browser)
 
 
-def test_map_hover_click_and_zoom(browser, site):
-    browser.get(site.url + "?word=bank&view=map&n=4")  # the planted neighbours only: the fillers would crowd them
+def test_map_hover_click_and_zoom(browser, server):
+    browser.get(server.url + "?word=bank&view=map&n=4")  # the planted neighbours only: the fillers would crowd them
     point = wait_for(browser, '#map .point[data-word="money"]')
     assert point.find_element(By.TAG_NAME, "circle") and point.find_element(By.TAG_NAME, "text").text == "money"
     assert browser.find_element(By.CSS_SELECTOR, "#map .point.query").get_attribute("data-word") == "bank"
@@ -156,8 +142,8 @@ def test_map_hover_click_and_zoom(browser, site):
     no_page_errors(browser)
 
 
-def test_unknown_word_shows_did_you_mean(browser, site):
-    browser.get(site.url + "?word=bnak")
+def test_unknown_word_shows_did_you_mean(browser, server):
+    browser.get(server.url + "?word=bnak")
     message = wait_for(browser, "#message.error")
     assert "unknown word" in message.text and "Did you mean bank?" in message.text
     shot(browser, "unknown-word")
@@ -167,8 +153,8 @@ def test_unknown_word_shows_did_you_mean(browser, site):
     no_page_errors(browser)
 
 
-def test_senses_view(browser, site):
-    browser.get(site.url + "?word=bank&view=senses")
+def test_senses_view(browser, server):
+    browser.get(server.url + "?word=bank&view=senses")
     sense = wait_for(browser, "#senses article.sense", timeout=30)
     assert sense.find_element(By.CSS_SELECTOR, ".examples mark").text == "bank"
     assert sense.find_elements(By.CSS_SELECTOR, ".chips a.word")
@@ -176,8 +162,8 @@ def test_senses_view(browser, site):
     no_page_errors(browser)
 
 
-def test_two_files_side_by_side(browser, compare_site):
-    browser.get(compare_site.url + "?word=bank")
+def test_two_files_side_by_side(browser, two):
+    browser.get(two.url + "?word=bank")
     wait_for(browser, ".compare .column ol.neighbours li")
     columns = browser.find_elements(By.CSS_SELECTOR, ".compare .column")
     assert [c.find_element(By.TAG_NAME, "h2").text for c in columns] == ["A: planted.bin", "B: retrained.bin"]
@@ -190,11 +176,11 @@ def test_two_files_side_by_side(browser, compare_site):
     no_page_errors(browser)
 
 
-def test_phone_screen(browser, site):
+def test_phone_screen(browser, server):
     browser.set_window_size(390, 844)
     try:
         for target, name in (("?word=bank", "phone-neighbours"), ("?word=bank&view=map", "phone-map")):
-            browser.get(site.url + target)
+            browser.get(server.url + target)
             wait_for(browser, "#lists ol.neighbours li" if "map" not in target else "#map .point")
             assert browser.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
             shot(browser, name)

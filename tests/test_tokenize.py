@@ -10,14 +10,20 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import TOPICS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import TOPICS
 from w2vcli import corpus
 from w2vcli.errors import W2VError
-from w2vcli.tokenize import TokenizeOptions, TokenizeStats, iter_tokens, tokenize_stream, tokenize_text
 from w2vcli.hogwild import TrainConfig, train
+from w2vcli.tokenize import (
+    TokenizeOptions,
+    TokenizeStats,
+    iter_tokens,
+    tokenize_stream,
+    tokenize_text,
+)
 from w2vcli.vectors import Vectors
 from w2vcli.vocab import encode
 
@@ -259,7 +265,7 @@ def test_train_tokenize_is_the_pipeline_in_one_step(tmp_path, w2v):
 
 
 def test_a_real_pipeline_into_train(tmp_path):
-    raw = raw_topic_text(tmp_path / "raw.txt", sentences=500)
+    raw_topic_text(tmp_path / "raw.txt", sentences=500)
     run = subprocess.run(["bash", "-o", "pipefail", "-c",
                           f"'{W2V}' tokenize raw.txt | '{W2V}' train - -o v.bin --min-count 1 --epochs 1 -q"],
                          cwd=tmp_path, capture_output=True, text=True)

@@ -100,7 +100,9 @@ def test_vocabulary_matches_word2vec_c(tmp_path):
     tool = peer_tool("word2vec")
     if tool is None:
         pytest.skip("the original word2vec tool (pip install word2vec) is not installed")
-    words = [b"w%d" % (i * 7919 % 50) for i in range(3000)] + [b"caf\xc3\xa9"] * 6
+    long = bytes(range(65, 91)) * 10  # words of 97 to 260 bytes: cut as the C tool cuts them
+    words = [b"w%d" % (i * 7919 % 50) for i in range(3000)] + [b"caf\xc3\xa9"] * 6 \
+        + [long[:n] for n in (97, 98, 99, 100, 101, 260) for _ in range(3)]
     data = b""
     for i in range(0, len(words), 17):
         data += b" ".join(words[i : i + 17]) + (b"\n" if i % 3 else b" \t ")

@@ -6,8 +6,8 @@ UTF-8, trains exactly as the C tool would. The rules:
 - space, tab and newline separate words; carriage returns are dropped
   (so Windows line endings are harmless); NUL bytes also separate words;
 - every newline is a token ``</s>`` that ends a sentence;
-- a word longer than 99 bytes is cut to 99 as word2vec.c does (it keeps the
-  first 98 bytes and the last byte).
+- a word of 99 bytes or more keeps its first 98 bytes, as in word2vec.c (its ReadWord
+  writes each further byte over the 99th, then ends the word with a NUL there).
 """
 
 import bz2
@@ -25,7 +25,7 @@ import numpy as np
 from .errors import W2VError
 
 EOS = b"</s>"  # as word2vec.c: the sentence-end token, always vocabulary entry 0
-MAX_WORD_BYTES = 99  # as word2vec.c: MAX_STRING 100 including the terminating NUL
+MAX_WORD_BYTES = 98  # as word2vec.c: MAX_STRING 100, the last two places for the cut and the NUL
 BLOCK_BYTES = 16 << 20  # read this much at a time: bounded memory, few Python calls
 
 _SEPARATORS = bytes.maketrans(b"\t\x00", b"  ")
@@ -65,10 +65,7 @@ def _longest_word(block: bytes) -> int:
 
 
 def _truncate(word: bytes) -> bytes:
-    # word2vec.c overwrites its last buffer slot with each further byte
-    if len(word) <= MAX_WORD_BYTES:
-        return word
-    return word[: MAX_WORD_BYTES - 1] + word[-1:]
+    return word if len(word) <= MAX_WORD_BYTES else word[:MAX_WORD_BYTES]
 
 
 def _last_separator(block: bytes) -> int:
@@ -88,7 +85,7 @@ def read_blocks(stream: BinaryIO, block_bytes: int = BLOCK_BYTES) -> Iterator[by
             block = carry + chunk
             cut = _last_separator(block)
             if cut < 0:
-                # one word longer than a block: only its first 98 bytes and last byte matter
+                # one word longer than a block: only its first 98 bytes matter
                 carry = _truncate(block)
                 continue
             carry = block[cut + 1 :]

@@ -353,7 +353,7 @@ def iter_tokens(stream: BinaryIO, options: TokenizeOptions = TokenizeOptions(), 
                 block_bytes: int = BLOCK_BYTES) -> Iterator[list[bytes]]:
     """Token lists, one per block, ``</s>`` for each line end: what ``corpus.iter_tokens`` yields for
     whitespace-split text, so ``vocab.encode`` takes raw text through it. The tokens are exactly those
-    ``w2v train -`` reads from ``tokenize_stream``'s output (words over 99 bytes cut as word2vec.c)."""
+    ``w2v train -`` reads from ``tokenize_stream``'s output (words of 99 bytes or more cut to 98, as word2vec.c)."""
     stats = stats if stats is not None else TokenizeStats()
     for block in read_line_blocks(stream, block_bytes):
         stats.bytes_read += len(block)

@@ -74,7 +74,8 @@ def convert(source, target, fmt, limit, normalize):
 @click.option("-q", "--quiet", is_flag=True, help="No counts on stderr.")
 def phrases(corpus, output, threshold, min_count, passes, joiner, quiet):
     """Join frequent word pairs into phrases (new york -> new_york), like word2phrase.c,
-    whose output it reproduces byte for byte; the result trains with `w2v train`.
+    whose output it reproduces byte for byte (the exceptions: README); the result trains
+    with `w2v train`.
 
     \b
       w2v phrases corpus.txt -o phrased.txt --passes 2
@@ -83,7 +84,8 @@ def phrases(corpus, output, threshold, min_count, passes, joiner, quiet):
     from ..phrases import phrases as run_phrases
 
     def report(p, counts, joined):
-        _say(quiet, f"pass {p}: {counts.total:,} words, {len(counts.index):,} distinct, {joined:,} pairs joined")
+        distinct = len(counts.index) - 1  # </s> aside
+        _say(quiet, f"pass {p}: {counts.total:,} words, {distinct:,} distinct, {joined:,} pairs joined")
 
     refuse_same_files({"-o": output}, {"CORPUS": corpus})
     check_writable(output)

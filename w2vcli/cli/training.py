@@ -124,8 +124,8 @@ def train_cmd(ctx, corpus, output, fmt, save_vocab, read_vocab, output_context, 
 
     Words are split on spaces, tabs and newlines and kept as raw bytes (any
     encoding trains; nothing is decoded). Each newline ends a sentence, as
-    does every 1000th word. Words longer than 99 bytes are cut to 99 as in
-    word2vec.c. A corpus from stdin is read once and kept encoded in memory for
+    does every 1000th word. A word of 99 bytes or more keeps its first 98, as
+    in word2vec.c. A corpus from stdin is read once and kept encoded in memory for
     all epochs. Defaults are word2vec.c's.
 
     \b
