@@ -231,10 +231,10 @@ def rates(work: Path, rows: int = 500_000, dim: int = 300) -> None:
 
     out = str(work / "rate.bin")
     _, err = run([W2V, "train", CORPUS, "-o", out, "--dim", dim, "--epochs", 1, "--threads", 1])
-    print("  " + re.search(r"corpus: .*", err)[0] + "\n  " + re.search(r"trained .*?words/s\)", err)[0])
+    print("  " + re.search(r"corpus: [\d,]+ tokens, .*", err)[0] + "\n  " + re.search(r"trained .*?words/s\)", err)[0])
     big = zipf_corpus(work / "zipf-20M.txt")
     _, err = run([W2V, "train", big, "-o", out, "--dim", dim, "--epochs", 1, "--threads", 1, "--min-count", 1])
-    print("  " + re.search(r"corpus: .*", err)[0] + "\n  " + re.search(r"trained .*?words/s\)", err)[0])
+    print("  " + re.search(r"corpus: [\d,]+ tokens, .*", err)[0] + "\n  " + re.search(r"trained .*?words/s\)", err)[0])
     rng = np.random.default_rng(0)
     base = rng.standard_normal((rows, dim), dtype=np.float32)
     replica = d._Replica.__new__(d._Replica)

@@ -194,8 +194,8 @@ def train(corpus, output: str | None = None, *, format: str = "auto", output_con
     variant = "".join(f", {name}" for name, on in (("corrected", config.corrected_cbow),
                                                    ("position weights", config.position_weights),
                                                    ("exact", config.exact_skipgram)) if on)
-    threads = f"{config.threads} thread{'s' if config.threads > 1 else ''}" + (
-        "" if dask is None else " per worker" if options.get("threads") else " (each worker: its own)")
+    threads = f"{config.threads} threads" if dask is None else (
+        f"{config.threads} threads per worker" if options.get("threads") else "each worker's threads")
     say(f"training {config.model}+{objective}{variant}, {config.dim} dims, {config.epochs} epochs, "
         f"{threads}, alpha {config.start_alpha:g}")
     if initial is not None:
