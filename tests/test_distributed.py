@@ -228,3 +228,22 @@ def test_without_dask_nothing_of_dask_is_imported(tmp_path):
             "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed', 'fsspec'))\n"
             "assert not bad, bad\n")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def test_raw_text_is_tokenized_on_the_workers_as_in_one_process(tmp_path, cluster):
+    address, _ = cluster
+    folder = tmp_path / "raw"
+    folder.mkdir()
+    paths = []
+    for i, topic in enumerate(TOPICS):
+        words = TOPICS[topic]
+        text = "".join(f"The {words[k % 8].upper()}, {words[(k * 3) % 8]}! and {words[(k + 1) % 8]}.\n"
+                       for k in range(300))
+        paths.append(folder / f"raw-{i}.txt")
+        paths[-1].write_text(text)
+    options = dict(tokenize=True, min_count=1, dim=8, epochs=1, threads=1)
+    w2vcli.train([str(p) for p in paths], save_vocab=str(tmp_path / "one.txt"), **options)
+    w2vcli.train([str(p) for p in paths], save_vocab=str(tmp_path / "many.txt"), dask=address, **options)
+    one = (tmp_path / "one.txt").read_bytes()
+    assert b"BANK" not in one and b"bank " in one and b"," not in one  # case folded, punctuation dropped
+    assert (tmp_path / "many.txt").read_bytes() == one
