@@ -802,11 +802,12 @@ class _Driver:
             up, down = self.bytes_up / final.syncs, self.bytes_down / final.syncs
             self.say(f"dask: {final.syncs} synchronisations, {_mb(up)} up and {_mb(down)} down each "
                      f"(all workers), {_mb((up + down) * rounds)} an epoch")
-            p, n = self.phases, max(1, len(self.shares))
-            self.say(f"dask: time per round: {p.get('round', 0) / final.syncs:.2f} s, of which a worker spent "
-                     f"{p.get('train', 0) / n / final.syncs:.2f} s training, {p.get('update', 0) / n / final.syncs:.2f} "
-                     f"s taking the update, {p.get('deltas', 0) / n / final.syncs:.2f} s on its deltas; the driver "
-                     f"{p.get('send', 0) / final.syncs:.2f} s sending, {p.get('merge', 0) / final.syncs:.2f} s merging")
+            per = {k: v / final.syncs for k, v in self.phases.items()}
+            n = max(1, len(self.shares))
+            self.say(f"dask: time per round: {per.get('round', 0):.2f} s, of which a worker spent "
+                     f"{per.get('train', 0) / n:.2f} s training, {per.get('update', 0) / n:.2f} s taking the update, "
+                     f"{per.get('deltas', 0) / n:.2f} s on its deltas; the driver {per.get('send', 0):.2f} s sending, "
+                     f"{per.get('merge', 0):.2f} s merging")
 
     def _account(self, worker: str, res) -> None:
         share = self.shares.setdefault(worker, WorkerShare())
