@@ -134,3 +134,22 @@ def test_a_large_corpus_goes_to_disk_and_trains_the_same(tmp_path):
     vocab = Vocab(memory.vocab.words, memory.vocab.counts)
     fixed = encode(iter_tokens(io.BytesIO(data), block_bytes=4096), vocab=vocab, in_memory_tokens=5000)
     assert np.array_equal(fixed.ids, memory.ids)
+
+
+def test_several_files_and_globs_read_in_order_as_one_corpus(tmp_path, w2v):
+    """`w2v vocab 'shards/*.txt' more.txt` counts what the files concatenated hold; a file that
+    does not end its last line still ends its last sentence; a glob matching nothing, or a
+    missing file, is an error naming it."""
+    shards = tmp_path / "shards"
+    shards.mkdir()
+    (shards / "b.txt").write_bytes(b"b a a\nc c")  # no final newline
+    (shards / "a.txt").write_bytes(b"a b\n")
+    (tmp_path / "more.txt").write_bytes(b"d a\n")
+    r = w2v("vocab", str(shards / "*.txt"), tmp_path / "more.txt", "--min-count", 1, "-q")
+    assert r.exit_code == 0, r.stderr
+    whole = encode(iter_tokens(io.BytesIO(b"a b\nb a a\nc c\nd a\n")), min_count=1).vocab
+    assert r.stdout_bytes == b"".join(b"%s %d\n" % (w, c) for w, c in zip(whole.words, whole.counts.tolist()))
+    r = w2v("vocab", str(tmp_path / "none-*.txt"), "--min-count", 1)
+    assert r.exit_code == 1 and "no file matches" in r.stderr and "none-*.txt" in r.stderr
+    r = w2v("train", shards / "a.txt", tmp_path / "gone.txt", "-o", tmp_path / "v.bin", "--min-count", 1)
+    assert r.exit_code == 1 and "gone.txt not found" in r.stderr
