@@ -436,8 +436,8 @@ class _Driver:
         self.losses: dict[tuple[int, int], int] = {}  # (round, shard) -> times its worker died
         self.shares: dict[str, WorkerShare] = {}
         self.bytes_up = self.bytes_down = 0
-        self.phases: dict[str, float] = {}
-        self.update_cache = (None, None)  # seconds: the workers' (summed) and the driver's, by phase
+        self.phases: dict[str, float] = {}  # seconds: the workers' (summed) and the driver's, by phase
+        self.update_cache = (None, None)  # (the model version a worker holds, now): the update for it
         self.setup = None
 
     # -- the model the driver holds
