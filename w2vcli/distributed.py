@@ -343,9 +343,12 @@ class Cluster:
 
     def train(self, corpus: ShardedCorpus, config: TrainConfig, on_progress=None, progress_every: float = 0.5,
               init=None, on_checkpoint=None, checkpoint_every: float | None = None, resume: State | None = None,
-              sync_every: int | None = None, merge: str | None = None) -> tuple[Model, ClusterProgress]:
+              sync_every: int | None = None, merge: str | None = None, senses=None) -> tuple[Model, ClusterProgress]:
         """hogwild.train's contract on the cluster (after ``encode``): the model and the final
-        progress. ``sync_every``: tokens trained cluster-wide between synchronisations."""
+        progress. ``sync_every``: tokens trained cluster-wide between synchronisations.
+        Multi-sense training (``senses``) runs on one machine only."""
+        if senses is not None:
+            raise UsageError("--senses cannot go with --dask: multi-sense training runs on one machine")
         if corpus is not self.driver.corpus or config != self.driver.config:
             raise UsageError("Cluster.train trains the corpus and settings Cluster.encode prepared")
         if sync_every is None:

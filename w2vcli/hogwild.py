@@ -211,6 +211,7 @@ def train(
     on_checkpoint: Callable[[State], None] | None = None,
     checkpoint_every: float | None = None,
     resume: State | None = None,
+    senses=None,
 ) -> tuple[Model, Progress]:
     """Train word vectors on an encoded corpus; returns the model and the final Progress.
 
@@ -219,7 +220,8 @@ def train(
     State every ``checkpoint_every`` seconds (the threads wait at their next chunk boundary
     while it is copied) and once more if a signal stops training; ``resume`` starts from one,
     with any number of threads. A callback that raises stops the threads first, then the
-    error goes on; a loss that turns NaN or infinite stops training with Diverged.
+    error goes on; a loss that turns NaN or infinite stops training with Diverged. ``senses``
+    (multisense.Senses, trained in place) trains multi-sense skip-gram instead.
     """
     config.validate()
     vocab, ids = corpus.vocab, corpus.ids
@@ -272,6 +274,11 @@ def train(
     errors: list[BaseException] = []
     parking = _Parking(threads)
     kernel = kernels.train_cbow if config.model == "cbow" else kernels.train_skipgram
+    extra = ()  # what a kernel takes beyond the usual records
+    if senses is not None:
+        from . import multisense
+
+        kernel, extra = multisense.train_multisense, (senses,)
     # A pair's loss starts near (its predictions) x log 2 and falls; a thousand times that only
     # comes from vectors that grow without bound (they soon reach inf and NaN)
     runaway = 1000 * math.log(2) * (config.negative + 1 + (tree.codelens.max() if config.hs else 0))
@@ -288,7 +295,7 @@ def train(
                 with lock:
                     before = done[0]
                 me.loss[:] = 0.0
-                n = kernel(ids[start:end], weights, tables, settings, schedule, before, threads, me)
+                n = kernel(ids[start:end], weights, tables, settings, schedule, before, threads, me, *extra)
                 release(ids, start, end)
                 with lock:
                     done[0] += n
@@ -323,7 +330,8 @@ def train(
 
     # Load the machine code from Numba's cache (0.01 s) or compile it (the first run: ~8 s)
     # before the clock starts: start-up, as tokenising is, not training time or words/s.
-    kernel.compile(tuple(numba.typeof(a) for a in (ids[:0], weights, tables, settings, schedule, 0, threads, mine[0])))
+    kernel.compile(tuple(numba.typeof(a) for a in (ids[:0], weights, tables, settings, schedule, 0, threads, mine[0],
+                                                   *extra)))
     started = time.perf_counter()
     last_checkpoint = time.monotonic()
     pool = [threading.Thread(target=worker, args=(t,), daemon=True) for t in range(threads)]

@@ -92,9 +92,10 @@ def _init_vectors(init, dim: int) -> tuple[list[bytes], np.ndarray] | None:
 def train(corpus, output: str | None = None, *, format: str = "auto", output_context: str | None = None,
           save_vocab: str | None = None, read_vocab: str | None = None, init=None, resume: str | None = None,
           checkpoint: str | None = None, checkpoint_every: float | None = None, classes: int | None = None,
-          loss_log: str | None = None, tokenize=None, on_progress: Callable[[Progress], None] | None = None,
-          on_message: Callable[[str], None] | None = None, progress_every: float = 0.5, dask=None,
-          sync_every: int | None = None, **options) -> Vectors:
+          loss_log: str | None = None, tokenize=None, senses: int | None = None, senses_words=None,
+          max_senses: int | None = None, new_sense: float | None = None, parametric: bool = False,
+          on_progress: Callable[[Progress], None] | None = None, on_message: Callable[[str], None] | None = None,
+          progress_every: float = 0.5, dask=None, sync_every: int | None = None, **options) -> Vectors:
     """Train word vectors and return them (``vecs.context``: the output vectors of negative
     sampling; ``vecs.progress``: the final Progress, with the loss of each epoch).
 
@@ -114,6 +115,13 @@ def train(corpus, output: str | None = None, *, format: str = "auto", output_con
     ``dask``: train on a Dask cluster (a scheduler address, 'local:N' for a LocalCluster of N
     processes, or a distributed.Client), synchronising every ``sync_every`` tokens (see
     distributed.py); ``threads`` is then per worker.
+
+    Multi-sense skip-gram (multisense.py): ``senses`` N gives the N most frequent words
+    several vectors, or ``senses_words`` (a file, one word a line, or a list of words) the
+    listed ones; up to ``max_senses`` each (3), a sense added where no centre is near
+    (``new_sense``, a cosine), or exactly ``max_senses`` with ``parametric``. The output
+    then also has ``word#k`` rows (k from 1, the most used sense first) after the usual ones;
+    ``vecs.senses`` holds each word's senses, centres and shares.
     """
     from .distributed import Cluster  # imports no Dask: only a Cluster's connection does
 
@@ -142,10 +150,22 @@ def train(corpus, output: str | None = None, *, format: str = "auto", output_con
                          + (": the checkpoint was trained without" if resumed else ""))
     if classes is not None and not output:
         raise UsageError("--classes writes 'word class' lines to the output: give an output path")
+    from . import multisense
+
+    sense_options = multisense.options_from(senses, senses_words, max_senses, new_sense, parametric)
+    if sense_options is not None:
+        multisense.check_config(config)
+        for given, name in ((resume, "--resume"), (checkpoint_every, "--checkpoint-every"), (classes, "--classes")):
+            if given:
+                raise UsageError(f"{name} cannot go with --senses: multi-sense training keeps no checkpoints "
+                                 "and writes vectors" if name != "--classes" else
+                                 "--classes cannot go with --senses: it writes classes, not vectors")
     paths, sentences = _corpus_source(corpus)
     if dask is not None:
         if paths is None:
             raise UsageError("--dask trains files the workers read: give paths, not sentences")
+        if sense_options is not None:
+            raise UsageError("--senses cannot go with --dask: multi-sense training runs on one machine")
         from .distributed import shard_paths
 
         paths = shard_paths(paths)
@@ -209,12 +229,25 @@ def train(corpus, output: str | None = None, *, format: str = "auto", output_con
 
     from .hogwild import train as run
 
-    if dask is not None:
+    sense_state = None
+    if sense_options is not None:
+        sense_state = multisense.start(vocab.words, corpus_tokens, config.epochs, config.dim, sense_options, config.seed)
+        kind = "parametric" if sense_state.new_sense == multisense.PARAMETRIC else \
+            f"a new sense below cosine {sense_state.new_sense:g}"
+        say(f"senses for {len(sense_state.used):,} words: up to {sense_state.max_senses} each, {kind}")
+    if dask is not None:  # sense_state is None: refused above
         run = functools.partial(dask.train, sync_every=sync_every)
     model, final = run(encoded, config, on_progress=on_progress, progress_every=progress_every, init=initial,
                        on_checkpoint=save_checkpoint if checkpointing else None,
-                       checkpoint_every=every * 60 if every else None, resume=resumed.state if resumed else None)
+                       checkpoint_every=every * 60 if every else None, resume=resumed.state if resumed else None,
+                       senses=sense_state)
     del encoded
+    sense_model = multisense.finish(sense_state, vocab.words, config.dim) if sense_state is not None else None
+    if sense_model is not None:  # word#k rows after the usual ones
+        names, rows = sense_model.rows()
+        model.words, model.vectors = model.words + names, np.vstack([model.vectors, rows])
+        several = sum(len(s) > 1 for s in sense_model.shares)
+        say(f"senses: {several:,} of {len(sense_model.words):,} words kept several, {len(names):,} word#k rows")
     if output and classes:
         from .classes import kmeans_classes, write_classes
 
@@ -237,8 +270,9 @@ def train(corpus, output: str | None = None, *, format: str = "auto", output_con
     words = [decode_word(w) for w in model.words]
     vectors = Vectors(words, model.vectors)
     if model.context is not None:
-        vectors.context = Vectors(words, model.context)
+        vectors.context = Vectors(words[: len(model.context)], model.context)
     vectors.progress = final
+    vectors.senses = sense_model
     return vectors
 
 
@@ -252,9 +286,10 @@ def write_context(path: str, model, binary: bool) -> None:
     (where trained) as rows named by position_names."""
     rows, dim = model.context.shape
     places = model.positions if model.positions is not None else np.empty((0, dim), np.float32)
+    words = model.words[:rows]  # multi-sense training's word#k rows have no output vectors
     with VectorWriter(path, rows + len(places), dim, binary) as writer:
         for start in range(0, rows, 65536):
-            writer.write(model.words[start : start + 65536], model.context[start : start + 65536])
+            writer.write(words[start : start + 65536], model.context[start : start + 65536])
         if len(places):
             writer.write(position_names(len(places) // 2), places)
 

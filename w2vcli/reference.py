@@ -12,7 +12,9 @@ slower. Where w2v's algorithm differs from word2vec.c's, the difference is writt
 And the options word2vec.c does not have: skip-gram's ``exact`` mode is word2vec.c's own loop
 (each pair draws its negatives and updates its rows at once); CBOW's ``corrected`` gradient
 (each context row gets 1/C of the mean's gradient) and its ``positions`` (a learned vector per
-place in the window weighting the context rows, trained with its exact gradient).
+place in the window weighting the context rows, trained with its exact gradient). And
+multi-sense skip-gram (``multisense``, multisense.py): the words given senses pick one at each
+occurrence from the context, and its vector learns beside the word's.
 
 Random numbers come from the same splitmix64 stream, drawn in the same order, so the
 reference and the kernels train the same pairs with the same learning rates. Each loop returns
@@ -207,4 +209,76 @@ def cbow(ids, syn0, syn1neg, syn1, tab, window: int, negatives: int, hs: bool, m
                 u, d = syn0[c].copy(), places[p].copy()
                 syn0[c] += d * grad
                 places[p] += u * grad * (np.float32(1) if corrected else inv)  # its exact gradient: 1/C
+    return loss, pairs
+
+
+def multisense(ids, syn0, syn1neg, tab, window: int, negatives: int, schedule: Schedule, done: int, rng: Random,
+               senses) -> tuple[float, int]:
+    """Multi-sense skip-gram (multisense.py), on multisense.Senses arrays (trained in place):
+    skip-gram with negative sampling as ``skipgram`` above, and for each occurrence of a word
+    with senses, first its sense: the centre nearest (cosine) the mean global vector of the whole
+    window, or, after the warm-up, a new sense (starting from the word's vector) when every
+    centre is below ``senses.new_sense``; then, after the window's update, that sense's vector
+    predicts each context word of the shrunk window against its own negatives, scored three
+    outputs at a time from the rows as they were (as CBOW's negative sampling), its gradient
+    added after the last."""
+    slot, k_max = senses.slot, senses.max_senses
+    loss, pairs = 0.0, 0
+    pos = 0
+    while pos < len(ids):
+        now = done + pos
+        alpha = np.float32(learning_rate(schedule, now))
+        split = now >= senses.warmup
+        sen, pos = sentence(ids, pos, tab.keep, rng)
+        for i, word in enumerate(sen):
+            span = window - below(rng.next(), window)
+            ctx = [sen[j] for j in range(max(i - span, 0), min(i + span + 1, len(sen))) if j != i]
+            if not ctx:
+                continue
+            m, sense = int(slot[word]), -1
+            if m >= 0:  # which sense: from the rows before this window's update
+                around = [sen[j] for j in range(max(i - window, 0), min(i + window + 1, len(sen))) if j != i]
+                context = syn0[around].sum(axis=0, dtype=np.float32) * np.float32(1 / len(around))
+                first, used = m * k_max, int(senses.used[m])
+                cosines = []
+                for centre in senses.centres[first : first + used]:
+                    size, norm = centre @ centre, context @ context
+                    cosines.append(centre @ context / np.sqrt(size * norm) if size > 0 and norm > 0 else 0.0)
+                sense = int(np.argmax(cosines))
+                if split and used < k_max and cosines[sense] < senses.new_sense:  # none near enough
+                    sense = used
+                    senses.used[m] = used + 1
+                    senses.vectors[first + sense] = syn0[word]
+                senses.centres[first + sense] += context
+                if split:
+                    senses.counts[first + sense] += 1
+            pairs += len(ctx)
+            targets, labels = targets_of(word, tab, negatives, rng)  # the window's block, as skipgram
+            h, o = syn0[ctx], syn1neg[targets]
+            f = h @ o.T
+            loss += sum(nll(f[j, k], labels[k], tab) for j in range(len(ctx)) for k in range(len(targets)))
+            g = np.array([[gradient(f[j, k], labels[k], alpha, tab.sig, False) for k in range(len(targets))]
+                          for j in range(len(ctx))], np.float32)
+            gin = g @ o
+            for k, t in enumerate(targets):
+                syn1neg[t] += g[:, k] @ h
+            for j, c in enumerate(ctx):
+                syn0[c] += gin[j]
+            if sense < 0:
+                continue
+            row = senses.vectors[m * k_max + sense]
+            grad = np.zeros(syn0.shape[1], np.float32)
+            for c in ctx:  # the sense predicts each context word
+                targets, labels = targets_of(c, tab, negatives, rng)
+                for first in range(0, len(targets), 3):
+                    group = list(range(first, min(first + 3, len(targets))))
+                    old = syn1neg[[targets[k] for k in group]].copy()
+                    fs = [row @ old[n] for n in range(len(group))]
+                    loss += sum(nll(fs[n], labels[k], tab) for n, k in enumerate(group))
+                    gs = [gradient(fs[n], labels[k], alpha, tab.sig, False) for n, k in enumerate(group)]
+                    for n, k in enumerate(group):
+                        grad += gs[n] * old[n]
+                        syn1neg[targets[k]] += gs[n] * row
+            row += grad
+            pairs += len(ctx)
     return loss, pairs

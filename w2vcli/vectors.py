@@ -45,6 +45,7 @@ class Vectors:
         self._scans = 0
         self.context: "Vectors | None" = None  # the output vectors, where training kept them
         self.progress = None  # where training made them: its final Progress (loss per epoch, speed)
+        self.senses = None  # where multi-sense training made them: multisense.SenseModel
 
     @classmethod
     def load(cls, path: str, cache: bool = True) -> "Vectors":

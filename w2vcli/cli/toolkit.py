@@ -239,7 +239,9 @@ def plot(words, model, as_json, no_cache, output, neighbours, method):
 def senses(word, model, as_json, no_cache, corpus, max_senses, force, contexts, window, count, examples,
            context_model, tag_file, output, seed):
     """The senses of WORD: its occurrences in the corpus, clustered by their contexts, with each
-    sense's share, nearest words and examples. One sense when no split is clearly better.
+    sense's share, nearest words and examples. The count is the most senses whose mean contexts
+    all differ (cosine below 0.3 from the corpus's average context); the scores behind it go to
+    stderr (and --json), so a near call shows.
 
     \b
       w2v senses bank -m vecs.bin --corpus text8
@@ -262,10 +264,11 @@ def senses(word, model, as_json, no_cache, corpus, max_senses, force, contexts, 
             vectors.id(w)
 
         def report(r):
-            _say(False, f"{shown(r.word)}: {len(r.senses)} sense(s) from {r.sampled} of {r.occurrences} occurrences")
+            _say(False, f"{shown(r.word)}: {len(r.senses)} sense(s) from {r.sampled:,} of {r.occurrences:,} "
+                        f"occurrences; {r.confidence()}")
 
         with atomic_open(output) as f:
-            tagged = tag_corpus(vectors, corpus, words, f, window, max_senses, contexts, seed, report)
+            tagged = tag_corpus(vectors, corpus, words, f, window, max_senses, contexts, seed, report, force)
         for w, n in tagged.items():
             _say(False, f"{shown(w)}: {n:,} occurrences tagged")
         return
@@ -276,7 +279,8 @@ def senses(word, model, as_json, no_cache, corpus, max_senses, force, contexts, 
     if as_json:
         out_json({
             **json_word(r.word), "occurrences": r.occurrences, "sampled": r.sampled,
-            "silhouette": {str(k): round(v, 4) for k, v in r.silhouettes.items()},
+            "scores": {str(k): round(v, 4) for k, v in r.scores.items()}, "threshold": r.threshold,
+            "smallest_share": {str(k): round(v, 4) for k, v in r.shares.items()},
             "senses": [{"sense": i + 1, "share": round(s.share, 4), "size": s.size,
                         "neighbours": [json_word(w, score=round(x, 6)) for w, x in s.neighbours],
                         "examples": [json_text(e) for e in s.examples]} for i, s in enumerate(r.senses)]})
@@ -287,7 +291,8 @@ def senses(word, model, as_json, no_cache, corpus, max_senses, force, contexts, 
                      + " ".join(f"{shown(w)}:{x:.3f}" for w, x in s.neighbours))
         lines += [f"{shown(r.word)}\t{i}\t{s.share:.3f}\texample\t{shown(e)}" for e in s.examples]
     out("".join(line + "\n" for line in lines))
-    _say(False, f"{shown(r.word)}: {len(r.senses)} sense(s) from {r.sampled:,} sampled of {r.occurrences:,} occurrences")
+    _say(False, f"{shown(r.word)}: {len(r.senses)} sense(s) from {r.sampled:,} sampled of {r.occurrences:,} "
+                f"occurrences{' (forced)' if force else ''}; {r.confidence()}")
 
 
 def _refuse_stdout_onto_an_input(inputs: tuple[str, ...]) -> None:

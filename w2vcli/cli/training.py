@@ -108,6 +108,16 @@ TRAINING_OPTIONS = ["model", "dim", "window", "negative", "hs", "sample", "epoch
               help="Also write a TSV line per epoch: epoch, words, mean loss, alpha, seconds.")
 @click.option("--classes", type=click.IntRange(1), default=None,
               help="Write K k-means word classes ('word class' lines) to --output instead of vectors (word2vec.c -classes).")
+@click.option("--senses", "senses", type=int, default=None,
+              help="Multi-sense skip-gram: the N most frequent words get several vectors, written as word#1, "
+                   "word#2, ... after the usual rows.")
+@click.option("--senses-words", type=click.Path(dir_okay=False),
+              help="Multi-sense skip-gram for the words listed in FILE (one per line) instead.")
+@click.option("--max-senses", type=int, default=None, help="Most senses per word [default: 3].")
+@click.option("--new-sense", type=float, default=None,
+              help="Non-parametric: a context at cosine below this to every sense's centre starts a sense "
+                   "[default: 0.6].")
+@click.option("--parametric", is_flag=True, help="Every word gets exactly --max-senses senses.")
 @click.option("--dask", "dask", metavar="ADDRESS|local:N", default=None,
               help="Train on a Dask cluster: its scheduler (tcp://host:8786), or local:N for N worker processes "
                    "here; the workers read the files themselves (pip install 'w2vcli[dask]'). "
@@ -118,7 +128,8 @@ TRAINING_OPTIONS = ["model", "dim", "window", "negative", "hs", "sample", "epoch
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
 @click.pass_context
 def train_cmd(ctx, corpus, output, fmt, save_vocab, read_vocab, output_context, checkpoint_every, checkpoint_path,
-              resume_path, init_path, tokenize, loss_log, classes, dask, sync_every, quiet, **options):
+              resume_path, init_path, tokenize, loss_log, classes, senses, senses_words, max_senses, new_sense,
+              parametric, dask, sync_every, quiet, **options):
     """Learn word vectors from CORPUS: one or more text files (.gz/.bz2/.xz too) or glob
     patterns, read in order, or - for stdin.
 
@@ -133,6 +144,7 @@ def train_cmd(ctx, corpus, output, fmt, save_vocab, read_vocab, output_context, 
       w2v train corpus.txt -o vecs.txt --model cbow --dim 200 --epochs 15
       w2v train 'shards/*.txt.gz' -o vecs.bin
       w2v train raw.txt --tokenize -o vecs.bin
+      w2v train corpus.txt -o senses.bin --senses 1000
       zcat big.txt.gz | w2v train - -o vecs.bin --threads 8
       w2v train 'shards/*.txt.gz' -o vecs.bin --dask tcp://host:8786
     """
@@ -152,8 +164,9 @@ def train_cmd(ctx, corpus, output, fmt, save_vocab, read_vocab, output_context, 
 
     train(list(corpus), output, format=fmt, output_context=output_context, save_vocab=save_vocab,
           read_vocab=read_vocab, init=init_path, resume=resume_path, checkpoint=checkpoint_path,
-          checkpoint_every=checkpoint_every, classes=classes, loss_log=loss_log, tokenize=tokenize, on_progress=bar,
-          on_message=message, dask=dask, sync_every=sync_every, **given)
+          checkpoint_every=checkpoint_every, classes=classes, loss_log=loss_log, tokenize=tokenize, senses=senses,
+          senses_words=senses_words, max_senses=max_senses, new_sense=new_sense, parametric=parametric,
+          on_progress=bar, on_message=message, dask=dask, sync_every=sync_every, **given)
 
 
 @click.command("vocab", cls=Command)
