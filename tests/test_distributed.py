@@ -165,6 +165,9 @@ def test_an_unreachable_scheduler_is_one_line_within_seconds(tmp_path, w2v):
         assert r.exit_code == 2 and len(r.stderr.strip().splitlines()) == 1, (bad, r.stderr)
     r = w2v("vocab", corpus, "--dask", "local:0")
     assert r.exit_code == 2 and len(r.stderr.strip().splitlines()) == 1
+    started = time.monotonic()  # refused before any connection is tried
+    r = w2v("train", corpus, "-o", tmp_path / "v.bin", "--dask", "tcp://127.0.0.1:1", "--senses", "5")
+    assert r.exit_code == 2 and "--senses cannot go with --dask" in r.stderr and time.monotonic() - started < 3
 
 
 def test_a_missing_shard_is_named_before_any_work(tmp_path, w2v):
