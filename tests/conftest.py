@@ -1,5 +1,6 @@
 import random
 import shutil
+import signal
 import sys
 from pathlib import Path
 
@@ -148,3 +149,9 @@ def two(planted, planted_b):
     running = RunningServer([planted, planted_b])
     yield running
     running.close()
+
+
+def with_default_signals():
+    """For subprocesses that a test signals: Ctrl-C as a terminal gives it, even where this test
+    run was started with SIGINT ignored (a background job of a script)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

@@ -7,7 +7,7 @@ import sys
 import time
 
 import pytest
-from conftest import topic_corpus
+from conftest import topic_corpus, with_default_signals
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
@@ -17,7 +17,8 @@ def test_a_signal_stops_training_without_writing_anything(tmp_path, signum):
     out.write_bytes(b"the previous vectors")
     exe = os.path.join(os.path.dirname(sys.executable), "w2v")
     proc = subprocess.Popen([exe, "train", str(corpus), "-o", str(out), "--epochs", "1000", "--min-count", "1",
-                             "--dim", "16", "--threads", "2"], stderr=subprocess.PIPE, text=True)
+                             "--dim", "16", "--threads", "2"], stderr=subprocess.PIPE, text=True,
+                            preexec_fn=with_default_signals)
     seen = ""
     while "%" not in seen:  # wait until training has begun
         line = proc.stderr.readline()
@@ -50,7 +51,8 @@ def test_a_killed_run_resumes_from_its_checkpoint_to_the_same_vectors(tmp_path, 
     ckpt = tmp_path / "run.ckpt.npz"
     proc = subprocess.Popen([exe, "train", str(corpus), "-o", str(tmp_path / "resumed.bin"), *common,
                              "--checkpoint", str(ckpt), "--checkpoint-every", "0.005"],
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True,
+                            preexec_fn=with_default_signals)
     checkpoints = 0
     while checkpoints < 2:  # let it save twice, then kill it with no chance to clean up
         line = proc.stderr.readline()
@@ -74,7 +76,8 @@ def test_resume_refuses_another_corpus(tmp_path):
     exe = os.path.join(os.path.dirname(sys.executable), "w2v")
     proc = subprocess.Popen([exe, "train", str(corpus), "-o", str(tmp_path / "v.bin"), "--epochs", "10000",
                              "--min-count", "1", "--dim", "8", "--threads", "1", "--checkpoint-every", "0.005"],
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True,
+                            preexec_fn=with_default_signals)
     while not (line := proc.stderr.readline()).startswith("checkpoint:"):
         assert line
     proc.send_signal(signal.SIGTERM)

@@ -13,7 +13,12 @@ from w2vcli import kernels, multisense, reference
 from w2vcli.corpus import iter_tokens
 from w2vcli.hogwild import TrainConfig, _thread_seed, train
 from w2vcli.pseudowords import purity
-from w2vcli.tables import NegativeSampler, keep_probabilities, loss_tables, sigmoid_table
+from w2vcli.tables import (
+    NegativeSampler,
+    keep_probabilities,
+    loss_tables,
+    sigmoid_table,
+)
 from w2vcli.vocab import encode
 
 RIVER = ["river", "water", "shore", "fish", "boat", "mud", "flood", "stream", "reeds", "willow"]

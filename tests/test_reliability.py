@@ -10,6 +10,7 @@ import time
 
 import numpy as np
 import pytest
+from conftest import with_default_signals
 
 from w2vcli.formats import read_vectors, write_vectors
 
@@ -227,7 +228,8 @@ def test_a_signal_while_reading_the_corpus_exits_128_plus_its_number(tmp_path, s
     out = tmp_path / "out.txt"
     args = {"train": ["train", "-", "-o", out], "phrases": ["phrases", "-", "-o", out],
             "vocab": ["vocab", "-", "-o", out]}[command]
-    proc = subprocess.Popen([EXE, *map(str, args)], stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen([EXE, *map(str, args)], stdin=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=with_default_signals)
     proc.stdin.write(b"some words on a line\n" * 1000)
     proc.stdin.flush()
     time.sleep(1.5)  # started, and blocked reading the rest of stdin

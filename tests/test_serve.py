@@ -12,6 +12,7 @@ import time
 
 import numpy as np
 import pytest
+from conftest import with_default_signals
 
 from w2vcli.search import PrefixIndex, Searcher
 from w2vcli.serve import MAX_N, MAX_QUERY, MAX_WORD, MAX_WORDS
@@ -295,7 +296,8 @@ def test_keep_alive_answers_several_requests_on_one_connection(server):
 
 def w2v_serve(*args, env=None):
     return subprocess.Popen([sys.executable, "-m", "w2vcli.cli", "serve", *map(str, args)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, env={**os.environ, **(env or {})})
+                            stderr=subprocess.PIPE, env={**os.environ, **(env or {})},
+                            preexec_fn=with_default_signals)
 
 
 def test_command_prints_the_url_answers_and_stops_on_ctrl_c(planted):

@@ -174,7 +174,9 @@ def _stop_on_signals(stop: threading.Event):
         caught.append(signum)
         stop.set()
 
-    previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    # a signal the process was started to ignore (nohup, `cmd &` in a script) stays ignored
+    watched = [s for s in (signal.SIGINT, signal.SIGTERM) if signal.getsignal(s) is not signal.SIG_IGN]
+    previous = {s: signal.signal(s, handler) for s in watched}
     try:
         yield caught
     finally:
