@@ -95,7 +95,7 @@ def train(corpus, output: str | None = None, *, format: str = "auto", output_con
           loss_log: str | None = None, tokenize=None, senses: int | None = None, senses_words=None,
           max_senses: int | None = None, new_sense: float | None = None, parametric: bool = False,
           on_progress: Callable[[Progress], None] | None = None, on_message: Callable[[str], None] | None = None,
-          progress_every: float = 0.5, **options) -> Vectors:
+          progress_every: float = 0.5, dask=None, sync_every: int | None = None, **options) -> Vectors:
     """Train word vectors and return them (``vecs.context``: the output vectors of negative
     sampling; ``vecs.progress``: the final Progress, with the loss of each epoch).
 
@@ -112,6 +112,9 @@ def train(corpus, output: str | None = None, *, format: str = "auto", output_con
     epoch (epoch, words, mean loss, alpha, seconds); ``init`` (a path or Vectors)
     starts known words from earlier vectors. ``on_progress`` receives a Progress about
     twice a second, ``on_message`` each line the command line prints. Errors raise W2VError.
+    ``dask``: train on a Dask cluster (a scheduler address, 'local:N' for a LocalCluster of N
+    processes, or a distributed.Client), synchronising every ``sync_every`` tokens (see
+    distributed.py); ``threads`` is then per worker.
 
     Multi-sense skip-gram (multisense.py): ``senses`` N gives the N most frequent words
     several vectors, or ``senses_words`` (a file, one word a line, or a list of words) the
@@ -120,12 +123,25 @@ def train(corpus, output: str | None = None, *, format: str = "auto", output_con
     then also has ``word#k`` rows (k from 1, the most used sense first) after the usual ones;
     ``vecs.senses`` holds each word's senses, centres and shares.
     """
+    from .distributed import Cluster  # imports no Dask: only a Cluster's connection does
+
+    if dask is not None and not isinstance(dask, Cluster):  # connected on first use, closed however the run ends
+        params = {k: v for k, v in locals().items() if k not in ("corpus", "options", "dask", "Cluster")}
+        with Cluster(dask, options.get("threads"), on_message) as cluster:
+            return train(corpus, dask=cluster, **params, **options)
     from . import checkpoint as checkpoints
 
     say = on_message or (lambda message: None)
     started = time.perf_counter()
     resumed = checkpoints.load(resume) if resume else None
     config = _config(options, resumed.config if resumed else None)
+    if resumed and dask is not None:
+        from .distributed import is_distributed_state
+
+        if not is_distributed_state(resumed.state):
+            raise UsageError(f"{resume} was written by a run on one machine: resume it without --dask")
+    elif resumed and resumed.state.positions.shape[1] == 3:
+        raise UsageError(f"{resume} was written by a run on a Dask cluster: resume it with --dask")
     if resumed and (read_vocab or init is not None):
         raise UsageError(f"{'--read-vocab' if read_vocab else '--init'} cannot go with --resume: "
                          "a checkpoint holds its vocabulary and vectors")
@@ -145,6 +161,14 @@ def train(corpus, output: str | None = None, *, format: str = "auto", output_con
                                  "and writes vectors" if name != "--classes" else
                                  "--classes cannot go with --senses: it writes classes, not vectors")
     paths, sentences = _corpus_source(corpus)
+    if dask is not None:
+        if paths is None:
+            raise UsageError("--dask trains files the workers read: give paths, not sentences")
+        if sense_options is not None:
+            raise UsageError("--senses cannot go with --dask: multi-sense training runs on one machine")
+        from .distributed import shard_paths
+
+        paths = shard_paths(paths)
     every = checkpoint_every if checkpoint_every is not None else (resumed.every if resumed else None)
     checkpointing = bool(every or resume)
     checkpoint_path = checkpoint or resume or (output + ".ckpt.npz" if output else None)
@@ -161,15 +185,19 @@ def train(corpus, output: str | None = None, *, format: str = "auto", output_con
     initial = _init_vectors(init, config.dim)
 
     raw_text = None
-    if paths is not None:
-        tokens, raw_text = _tokenizer(tokenize)
-        blocks = read_corpus(paths, tokens)
-    else:
-        blocks = sentence_blocks(sentences)
-    blocks = reporting(blocks, say)
     fixed = resumed.vocab if resumed else (Vocab.read(read_vocab, config.min_count) if read_vocab else None)
-    encoded = encode(blocks, min_count=config.min_count, max_vocab=config.max_vocab, vocab=fixed)
-    vocab, corpus_tokens = encoded.vocab, len(encoded.ids)
+    if dask is not None:
+        encoded = dask.encode(paths, config, tokenize, fixed)
+        vocab, corpus_tokens = encoded.vocab, encoded.known_tokens
+    else:
+        if paths is not None:
+            tokens, raw_text = _tokenizer(tokenize)
+            blocks = read_corpus(paths, tokens)
+        else:
+            blocks = sentence_blocks(sentences)
+        blocks = reporting(blocks, say)
+        encoded = encode(blocks, min_count=config.min_count, max_vocab=config.max_vocab, vocab=fixed)
+        vocab, corpus_tokens = encoded.vocab, len(encoded.ids)
     if raw_text is not None:
         say(f"tokenized: {raw_text.lines:,} lines, {raw_text.tokens:,} tokens"
             + (f", {raw_text.replaced_bytes:,} bytes that were not UTF-8 replaced" if raw_text.replaced_bytes else ""))
@@ -186,8 +214,10 @@ def train(corpus, output: str | None = None, *, format: str = "auto", output_con
     variant = "".join(f", {name}" for name, on in (("corrected", config.corrected_cbow),
                                                    ("position weights", config.position_weights),
                                                    ("exact", config.exact_skipgram)) if on)
+    threads = f"{config.threads} threads" if dask is None else (
+        f"{config.threads} threads per worker" if options.get("threads") else "each worker's threads")
     say(f"training {config.model}+{objective}{variant}, {config.dim} dims, {config.epochs} epochs, "
-        f"{config.threads} threads, alpha {config.start_alpha:g}")
+        f"{threads}, alpha {config.start_alpha:g}")
     if initial is not None:
         known = len(set(initial[0]) & set(vocab.words))
         say(f"starting {known:,} of {len(vocab):,} words from {init if isinstance(init, str) else 'init'}, "
@@ -205,6 +235,8 @@ def train(corpus, output: str | None = None, *, format: str = "auto", output_con
         kind = "parametric" if sense_state.new_sense == multisense.PARAMETRIC else \
             f"a new sense below cosine {sense_state.new_sense:g}"
         say(f"senses for {len(sense_state.used):,} words: up to {sense_state.max_senses} each, {kind}")
+    if dask is not None:  # sense_state is None: refused above
+        run = functools.partial(dask.train, sync_every=sync_every)
     model, final = run(encoded, config, on_progress=on_progress, progress_every=progress_every, init=initial,
                        on_checkpoint=save_checkpoint if checkpointing else None,
                        checkpoint_every=every * 60 if every else None, resume=resumed.state if resumed else None,

@@ -37,6 +37,8 @@ class ProgressLine:
         loss = f"  loss {p.loss:.4f}" if p.epoch_losses else ""
         text = (f"[{bar:<30}] {p.fraction * 100:5.1f}%  {_fmt_count(p.words_per_sec)} words/s  "
                 f"alpha {p.alpha:.6f}{loss}  ETA {_fmt_time(p.eta)}")
+        if getattr(p, "workers", None):  # a Dask run: its workers (each one's share: in the summary)
+            text += f"  {len(p.workers)} workers"
         if self.tty:
             write_stderr("\r" + text)
         elif p.fraction * 10 >= self.next_tenth or time.monotonic() - self.last >= self.every:
@@ -116,11 +118,18 @@ TRAINING_OPTIONS = ["model", "dim", "window", "negative", "hs", "sample", "epoch
               help="Non-parametric: a context at cosine below this to every sense's centre starts a sense "
                    "[default: 0.6].")
 @click.option("--parametric", is_flag=True, help="Every word gets exactly --max-senses senses.")
+@click.option("--dask", "dask", metavar="ADDRESS|local:N", default=None,
+              help="Train on a Dask cluster: its scheduler (tcp://host:8786), or local:N for N worker processes "
+                   "here; the workers read the files themselves (pip install 'w2vcli[dask]'). "
+                   "--threads is then per worker.")
+@click.option("--sync-every", type=click.IntRange(1), default=None, metavar="TOKENS",
+              help="With --dask: tokens trained across the cluster between synchronisations [default: the "
+                   "largest of 1,000,000, 100 per vocabulary word per worker, and 1/16 of the corpus].")
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
 @click.pass_context
 def train_cmd(ctx, corpus, output, fmt, save_vocab, read_vocab, output_context, checkpoint_every, checkpoint_path,
               resume_path, init_path, tokenize, loss_log, classes, senses, senses_words, max_senses, new_sense,
-              parametric, quiet, **options):
+              parametric, dask, sync_every, quiet, **options):
     """Learn word vectors from CORPUS: one or more text files (.gz/.bz2/.xz too) or glob
     patterns, read in order, or - for stdin.
 
@@ -137,6 +146,7 @@ def train_cmd(ctx, corpus, output, fmt, save_vocab, read_vocab, output_context, 
       w2v train raw.txt --tokenize -o vecs.bin
       w2v train corpus.txt -o senses.bin --senses 1000
       zcat big.txt.gz | w2v train - -o vecs.bin --threads 8
+      w2v train 'shards/*.txt.gz' -o vecs.bin --dask tcp://host:8786
     """
     from ..pipeline import train
 
@@ -156,7 +166,7 @@ def train_cmd(ctx, corpus, output, fmt, save_vocab, read_vocab, output_context, 
           read_vocab=read_vocab, init=init_path, resume=resume_path, checkpoint=checkpoint_path,
           checkpoint_every=checkpoint_every, classes=classes, loss_log=loss_log, tokenize=tokenize, senses=senses,
           senses_words=senses_words, max_senses=max_senses, new_sense=new_sense, parametric=parametric,
-          on_progress=bar, on_message=message, **given)
+          on_progress=bar, on_message=message, dask=dask, sync_every=sync_every, **given)
 
 
 @click.command("vocab", cls=Command)
@@ -166,8 +176,10 @@ def train_cmd(ctx, corpus, output, fmt, save_vocab, read_vocab, output_context, 
               help="Forget the rarest words while counting whenever more than this many are held.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default="-", show_default=True,
               help="Where to write 'word count' lines (readable by train --read-vocab).")
+@click.option("--dask", "dask", metavar="ADDRESS|local:N", default=None,
+              help="Count on a Dask cluster (tcp://host:8786, or local:N processes here): the same file.")
 @click.option("-q", "--quiet", is_flag=True, help="No totals on stderr.")
-def vocab_cmd(corpus, min_count, max_vocab, output, quiet):
+def vocab_cmd(corpus, min_count, max_vocab, output, dask, quiet):
     """Count the words of CORPUS (files, glob patterns, or - for stdin) in word2vec.c's
     vocabulary format and order (</s> first, then by count), streaming.
 
@@ -175,12 +187,21 @@ def vocab_cmd(corpus, min_count, max_vocab, output, quiet):
       w2v vocab corpus.txt -o vocab.txt && w2v train corpus.txt -o v.bin --read-vocab vocab.txt
       w2v vocab corpus.txt --min-count 1 | head
     """
-    paths = corpus_paths(list(corpus))
+    if dask:
+        from ..distributed import Cluster, shard_paths
+
+        paths = shard_paths(list(corpus))
+    else:
+        paths = corpus_paths(list(corpus))
     if output != "-":
         refuse_same_files({"-o": output}, {f"CORPUS {p}": p for p in paths})
         check_writable(output)
-    encoded = encode(reporting(read_corpus(paths), lambda line: _say(quiet, line)), min_count=min_count,
-                     max_vocab=max_vocab)
+    if dask:
+        with Cluster(dask, say=lambda line: _say(quiet, line)) as cluster:
+            encoded = cluster.count(paths, min_count=min_count, max_vocab=max_vocab, keep=False)
+    else:
+        encoded = encode(reporting(read_corpus(paths), lambda line: _say(quiet, line)), min_count=min_count,
+                         max_vocab=max_vocab)
     vocab = encoded.vocab
     if output == "-":  # the vocabulary file's format: the words' raw bytes
         out_bytes(b"".join(b"%s %d\n" % (word, count) for word, count in zip(vocab.words, vocab.counts.tolist())))
