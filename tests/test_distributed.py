@@ -21,7 +21,6 @@ psutil = pytest.importorskip("psutil")
 pytestmark = pytest.mark.dask
 
 import w2vcli  # noqa: E402
-from w2vcli.cli import main  # noqa: E402
 from w2vcli.formats import read_vectors  # noqa: E402
 
 
@@ -29,7 +28,8 @@ def shards(folder: Path, n: int = 4, sentences: int = 1000) -> list[Path]:
     """n shards of the topic corpus, plus awkward ones: a shard whose last line has no newline,
     an empty shard, and words whose counts tie across shards (their order is first appearance)."""
     folder.mkdir(exist_ok=True)
-    paths = [topic_corpus(folder / f"shard-{i}.txt", sentences=sentences, seed=i) for i in range(n)]
+    for i in range(n):
+        topic_corpus(folder / f"shard-{i}.txt", sentences=sentences, seed=i)
     (folder / f"shard-{n}.txt").write_text("zeta alpha omega\nalpha zeta omega beta")  # no final newline
     (folder / f"shard-{n + 1}.txt").write_text("")
     (folder / f"shard-{n + 2}.txt").write_text("beta omega gamma gamma\n")

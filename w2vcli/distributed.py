@@ -68,7 +68,7 @@ from .hogwild import (
 )
 from .idstore import IdStore
 from .jit import njit
-from .vocab import Vocab, _FirstSeen, _forget_rare, _sort_and_cut
+from .vocab import Vocab, _count_block, _FirstSeen, _sort_and_cut
 
 CONNECT_SECONDS = 5  # a scheduler that does not answer within this is an error, not a wait
 WORKER_WAIT_SECONDS = 30  # how long a scheduler with no worker (or a run whose workers all left) waits for one
@@ -981,19 +981,11 @@ def _count_shard(run: str, shard: int, path: str, last: bool, tokenize, max_voca
     tokens = pruned = 0
     min_reduce = 1
     for words in _shard_blocks(path, last, tokenize):
-        ids = np.fromiter(map(index.__getitem__, words), dtype=np.int32, count=len(words))
-        size = index.given
-        if size > len(counts):
-            counts = np.concatenate((counts, np.zeros(max(size, 2 * len(counts)) - len(counts), np.int64)))
-        counts[:size] += np.bincount(ids, minlength=size)
+        ids, counts, forgotten, min_reduce = _count_block(index, counts, words, max_vocab, min_reduce)
         if parts is not None:
             parts.append(ids)
         tokens += len(words)
-        while len(index) > max_vocab:
-            before = len(index)
-            _forget_rare(index, counts, min_reduce)
-            pruned += before - len(index)
-            min_reduce += 1
+        pruned += forgotten
     if keep:
         _run_state(run)["counted"][shard] = (parts, index, counts)
     live = np.fromiter(index.values(), dtype=np.int64, count=len(index))

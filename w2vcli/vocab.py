@@ -89,6 +89,25 @@ class EncodedCorpus:
     pruned: int  # distinct words forgotten while counting because the table outgrew max_vocab
 
 
+def _count_block(index: "_FirstSeen", counts: np.ndarray, words: list, max_vocab: int, min_reduce: int):
+    """Adds one block of words to the running counts: (its provisional ids, the counts (grown
+    when new words came), how many words were forgotten, the next min_reduce). Past
+    ``max_vocab`` words, those seen at most ``min_reduce`` times are forgotten and
+    ``min_reduce`` grows, like word2vec.c's ReduceVocab."""
+    ids = np.fromiter(map(index.__getitem__, words), dtype=np.int32, count=len(words))
+    size = index.given
+    if size > len(counts):
+        counts = np.concatenate((counts, np.zeros(max(size, 2 * len(counts)) - len(counts), np.int64)))
+    counts[:size] += np.bincount(ids, minlength=size)
+    pruned = 0
+    while len(index) > max_vocab:
+        before = len(index)
+        _forget_rare(index, counts, min_reduce)
+        pruned += before - len(index)
+        min_reduce += 1
+    return ids, counts, pruned, min_reduce
+
+
 def encode(
     blocks: Iterable[list[bytes]],
     min_count: int = 5,
@@ -113,18 +132,10 @@ def encode(
     tokens = pruned = 0
     min_reduce = 1
     for words in blocks:
-        ids = np.fromiter(map(index.__getitem__, words), dtype=np.int32, count=len(words))
-        size = index.given
-        if size > len(counts):
-            counts = np.concatenate((counts, np.zeros(max(size, 2 * len(counts)) - len(counts), np.int64)))
-        counts[:size] += np.bincount(ids, minlength=size)
+        ids, counts, forgotten, min_reduce = _count_block(index, counts, words, max_vocab, min_reduce)
         parts.append(ids)
         tokens += len(words)
-        while len(index) > max_vocab:
-            before = len(index)
-            _forget_rare(index, counts, min_reduce)
-            pruned += before - len(index)
-            min_reduce += 1
+        pruned += forgotten
     if tokens == 0:
         raise W2VError("the corpus is empty")
     live_words = list(index)
