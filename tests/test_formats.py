@@ -198,6 +198,29 @@ def test_compressed_file_feeds_the_query_cache(tmp_path, w2v):
     assert isinstance(cache.load(str(packed)).vectors, np.memmap)
     assert w2v("nearest", "a", "-m", packed).stdout == first.stdout
 
+def test_the_cache_keeps_every_word_across_its_write_blocks(tmp_path):
+    """The word list is written 64k words at a time: words on both sides of a block's edge,
+    non-UTF-8 bytes and the last word come back as they were."""
+    from w2vcli import cache
+
+    words = [b"w%d" % i for i in range(70000)]
+    words[65535], words[65536], words[-1] = b"edge\xff", "\u00e9t\u00e9".encode(), b"last"
+    path = tmp_path / "v.bin"
+    write_vectors(str(path), words, np.arange(70000 * 2, dtype=np.float32).reshape(70000, 2), binary=True)
+    parsed = cache.load(str(path))
+    cached = cache.load(str(path))
+    assert isinstance(cached.vectors, np.memmap) and cached.words == parsed.words
+    assert [w.encode("utf-8", "surrogateescape") for w in cached.words] == words
+
+
+def test_a_word_holding_a_newline_is_served_but_not_cached(tmp_path):
+    from w2vcli import cache
+
+    vectors = Vectors(["a", "b\nc", "d"], np.eye(3, dtype=np.float32))
+    cache._write_cache(str(tmp_path / "v.bin"), vectors)
+    assert os.listdir(tmp_path) == []  # neither a cache nor a temp folder
+
+
 
 @pytest.mark.parametrize("gzipped", [False, True])
 def test_a_fasttext_model_is_named_not_dumped(tmp_path, w2v, gzipped):
