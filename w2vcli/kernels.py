@@ -224,6 +224,17 @@ def _pad(rows, n, multiple):
 
 
 @njit(**_INLINE)
+def _context(sen, i, length, span, ctx):
+    """The words within span of sen[i], sen[i] left out, into ctx; returns how many."""
+    n = 0
+    for j in range(max(i - span, 0), min(i + span + 1, length)):
+        if j != i:
+            ctx[n] = sen[j]
+            n += 1
+    return n
+
+
+@njit(**_INLINE)
 def _window_block(syn0, ctx, n_in, out, targets, labels, n_out, tab, alpha, gin, g, nll):
     """Negative sampling for a whole window: every context row ctx[:n_in] against every
     output row targets[:n_out] (label 1 for the centre, 0 for the shared negatives); returns
@@ -521,11 +532,7 @@ def train_skipgram(ids, w, tab, opt, schedule, done_before, done_scale, me):
             word = sen[i]
             state, r = _rand(state)
             span = window - _below(r, window)  # random window shrink: 1 .. window
-            n_in = 0
-            for j in range(max(i - span, 0), min(i + span + 1, length)):
-                if j != i:
-                    ctx[n_in] = sen[j]
-                    n_in += 1
+            n_in = _context(sen, i, length, span, ctx)
             if n_in == 0:
                 continue
             pairs += n_in

@@ -32,6 +32,7 @@ from .kernels import (
     _FASTMATH,
     MAX_SENTENCE,
     _below,
+    _context,
     _draw_targets,
     _learning_rate,
     _rand,
@@ -171,11 +172,7 @@ def train_multisense(ids, w, tab, opt, schedule, done_before, done_scale, me, sn
             word = sen[i]
             state, r = _rand(state)
             span = window - _below(r, window)  # random window shrink: 1 .. window
-            n_in = 0
-            for j in range(max(i - span, 0), min(i + span + 1, length)):
-                if j != i:
-                    ctx[n_in] = sen[j]
-                    n_in += 1
+            n_in = _context(sen, i, length, span, ctx)
             if n_in == 0:
                 continue
             m = sn.slot[word]
