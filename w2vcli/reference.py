@@ -102,6 +102,22 @@ def targets_of(word: int, tab, count: int, rng: Random) -> tuple[list[int], list
     return targets, labels
 
 
+def three_at_a_time(h, targets, labels, syn1neg, grad, alpha, tab) -> float:
+    """Negative sampling for one input row h, three outputs at a time, each group scored from
+    the output rows as they were before it; h's gradient adds into grad. Returns the loss."""
+    loss = 0.0
+    for first in range(0, len(targets), 3):
+        group = list(range(first, min(first + 3, len(targets))))
+        old = syn1neg[[targets[k] for k in group]].copy()
+        fs = [h @ old[n] for n in range(len(group))]
+        loss += sum(nll(fs[n], labels[k], tab) for n, k in enumerate(group))
+        gs = [gradient(fs[n], labels[k], alpha, tab.sig, False) for n, k in enumerate(group)]
+        for n, k in enumerate(group):
+            grad += gs[n] * old[n]
+            syn1neg[targets[k]] += gs[n] * h
+    return loss
+
+
 def skipgram(ids, syn0, syn1neg, syn1, tab, window: int, negatives: int, hs: bool, schedule: Schedule,
              done: int, rng: Random, exact: bool = False) -> tuple[float, int]:
     loss, pairs = 0.0, 0
@@ -191,15 +207,7 @@ def cbow(ids, syn0, syn1neg, syn1, tab, window: int, negatives: int, hs: bool, m
                     syn1[node] += g * h
             if negatives:  # three outputs at a time, each scored from the rows as they were
                 targets, labels = targets_of(word, tab, negatives, rng)
-                for first in range(0, len(targets), 3):
-                    group = list(range(first, min(first + 3, len(targets))))
-                    old = syn1neg[[targets[k] for k in group]].copy()
-                    fs = [h @ old[n] for n in range(len(group))]
-                    loss += sum(nll(fs[n], labels[k], tab) for n, k in enumerate(group))
-                    gs = [gradient(fs[n], labels[k], alpha, tab.sig, False) for n, k in enumerate(group)]
-                    for n, k in enumerate(group):
-                        grad += gs[n] * old[n]
-                        syn1neg[targets[k]] += gs[n] * h
+                loss += three_at_a_time(h, targets, labels, syn1neg, grad, alpha, tab)
             if corrected or not mean:  # the gradient of a mean; a sum spreads the error (as gensim)
                 grad *= inv
             for c, p in zip(ctx, where):  # one after the other: a word twice in the window sees its first update
@@ -270,15 +278,7 @@ def multisense(ids, syn0, syn1neg, tab, window: int, negatives: int, schedule: S
             grad = np.zeros(syn0.shape[1], np.float32)
             for c in ctx:  # the sense predicts each context word
                 targets, labels = targets_of(c, tab, negatives, rng)
-                for first in range(0, len(targets), 3):
-                    group = list(range(first, min(first + 3, len(targets))))
-                    old = syn1neg[[targets[k] for k in group]].copy()
-                    fs = [row @ old[n] for n in range(len(group))]
-                    loss += sum(nll(fs[n], labels[k], tab) for n, k in enumerate(group))
-                    gs = [gradient(fs[n], labels[k], alpha, tab.sig, False) for n, k in enumerate(group)]
-                    for n, k in enumerate(group):
-                        grad += gs[n] * old[n]
-                        syn1neg[targets[k]] += gs[n] * row
+                loss += three_at_a_time(row, targets, labels, syn1neg, grad, alpha, tab)
             row += grad
             pairs += len(ctx)
     return loss, pairs
