@@ -27,6 +27,27 @@ def topic_corpus(path: Path, sentences: int = 3000, length: int = 12, seed: int 
     return path
 
 
+RIVER = ["river", "water", "shore", "fish", "boat", "mud", "flood", "stream", "reeds", "willow"]
+MONEY = ["money", "loan", "cash", "credit", "debt", "interest", "account", "deposit", "teller", "vault"]
+ANIMAL = ["cat", "dog", "horse", "cow", "sheep", "goat", "pig", "duck", "hen", "mouse"]
+
+
+def two_sense_corpus(path: Path) -> list[int]:
+    """'bank' in river lines and in money lines (two senses), 'cat' only in animal lines: 6000
+    lines of 10 words; returns each 'bank' occurrence's sense (0 river, 1 money), in order."""
+    rng = random.Random(0)
+    truth, lines = [], []
+    for line in range(6000):
+        topic = [RIVER, MONEY, ANIMAL][line % 3]
+        words = [rng.choice(topic) for _ in range(10)]
+        if topic is not ANIMAL:
+            words[rng.randrange(10)] = "bank"
+            truth.append(0 if topic is RIVER else 1)
+        lines.append(" ".join(words) + "\n")
+    path.write_text("".join(lines))
+    return truth
+
+
 @pytest.fixture
 def topics(tmp_path) -> Path:
     return topic_corpus(tmp_path / "topics.txt")

@@ -2,11 +2,9 @@
 two-sense word learnt as two senses, and the word#k rows that `w2v train --senses` writes, read
 back by the other commands."""
 
-import random
-
 import numpy as np
 import pytest
-from conftest import topic_corpus
+from conftest import MONEY, RIVER, topic_corpus, two_sense_corpus
 
 import w2vcli
 from w2vcli import kernels, multisense, reference
@@ -21,9 +19,6 @@ from w2vcli.tables import (
 )
 from w2vcli.vocab import encode
 
-RIVER = ["river", "water", "shore", "fish", "boat", "mud", "flood", "stream", "reeds", "willow"]
-MONEY = ["money", "loan", "cash", "credit", "debt", "interest", "account", "deposit", "teller", "vault"]
-ANIMAL = ["cat", "dog", "horse", "cow", "sheep", "goat", "pig", "duck", "hen", "mouse"]
 
 
 def reference_run(corpus, config, state):
@@ -73,18 +68,8 @@ def test_the_kernel_trains_what_the_reference_trains(tmp_path):
 @pytest.fixture(scope="module")
 def planted(tmp_path_factory):
     """'bank' in river lines and in money lines (two senses, known), 'cat' only in animal lines."""
-    rng = random.Random(0)
     path = tmp_path_factory.mktemp("mssg") / "corpus.txt"
-    truth, lines = [], []
-    for line in range(6000):
-        topic = [RIVER, MONEY, ANIMAL][line % 3]
-        words = [rng.choice(topic) for _ in range(10)]
-        if topic is not ANIMAL:
-            words[rng.randrange(10)] = "bank"
-            truth.append(0 if topic is RIVER else 1)
-        lines.append(" ".join(words) + "\n")
-    path.write_text("".join(lines))
-    return path, np.array(truth)
+    return path, np.array(two_sense_corpus(path))
 
 
 def test_mssg_learns_a_planted_two_sense_word(planted):

@@ -1,7 +1,6 @@
-import random
-
 import numpy as np
 import pytest
+from conftest import MONEY, RIVER, two_sense_corpus
 
 from w2vcli.corpus import iter_tokens
 from w2vcli.hogwild import TrainConfig, train
@@ -9,25 +8,12 @@ from w2vcli.senses import find_senses, spherical_kmeans
 from w2vcli.vectors import Vectors
 from w2vcli.vocab import encode
 
-RIVER = ["river", "water", "shore", "fish", "boat", "mud", "flood", "stream", "reeds", "willow"]
-MONEY = ["money", "loan", "cash", "credit", "debt", "interest", "account", "deposit", "teller", "vault"]
-ANIMAL = ["cat", "dog", "horse", "cow", "sheep", "goat", "pig", "duck", "hen", "mouse"]
-
 
 @pytest.fixture(scope="module")
 def planted(tmp_path_factory):
     """'bank' in river lines and in money lines (two senses, labels known); 'cat' only in animal lines."""
-    rng = random.Random(0)
     path = tmp_path_factory.mktemp("senses") / "corpus.txt"
-    labels = []
-    with open(path, "w") as f:
-        for line in range(6000):
-            topic = [RIVER, MONEY, ANIMAL][line % 3]
-            words = [rng.choice(topic) for _ in range(10)]
-            if topic is not ANIMAL:
-                words[rng.randrange(10)] = "bank"
-                labels.append(0 if topic is RIVER else 1)
-            f.write(" ".join(words) + "\n")
+    labels = two_sense_corpus(path)
     with open(path, "rb") as f:
         corpus = encode(iter_tokens(f), min_count=1)
     result, _ = train(corpus, TrainConfig(dim=24, epochs=3, threads=1, sample=0, seed=1))
