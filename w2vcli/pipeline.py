@@ -123,12 +123,13 @@ def train(corpus, output: str | None = None, *, format: str = "auto", output_con
     then also has ``word#k`` rows (k from 1, the most used sense first) after the usual ones;
     ``vecs.senses`` holds each word's senses, centres and shares.
     """
-    from .distributed import Cluster  # imports no Dask: only a Cluster's connection does
+    if dask is not None:
+        from .distributed import Cluster  # imports no Dask: only a Cluster's connection does
 
-    if dask is not None and not isinstance(dask, Cluster):  # connected on first use, closed however the run ends
-        params = {k: v for k, v in locals().items() if k not in ("corpus", "options", "dask", "Cluster")}
-        with Cluster(dask, options.get("threads"), on_message) as cluster:
-            return train(corpus, dask=cluster, **params, **options)
+        if not isinstance(dask, Cluster):  # connected on first use, closed however the run ends
+            params = {k: v for k, v in locals().items() if k not in ("corpus", "options", "dask", "Cluster")}
+            with Cluster(dask, options.get("threads"), on_message) as cluster:
+                return train(corpus, dask=cluster, **params, **options)
     from . import checkpoint as checkpoints
 
     say = on_message or (lambda message: None)
