@@ -23,6 +23,14 @@ def test_missing_corpus(tmp_path, w2v):
     assert not (tmp_path / "v.bin").exists()
 
 
+def test_sync_every_without_dask_is_refused_not_ignored(tmp_path, w2v):
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("a b c d\n" * 50)
+    r = w2v("train", corpus, "-o", tmp_path / "v.bin", "--min-count", "1", "--sync-every", "10")
+    assert_one_line_error(r, 2, "--sync-every", "--dask")
+    assert not (tmp_path / "v.bin").exists()
+
+
 def test_corpus_that_is_a_directory(tmp_path, w2v):
     assert_one_line_error(w2v("train", tmp_path, "-o", tmp_path / "v.bin"), 2)
 

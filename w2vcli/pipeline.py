@@ -123,6 +123,8 @@ def train(corpus, output: str | None = None, *, format: str = "auto", output_con
     then also has ``word#k`` rows (k from 1, the most used sense first) after the usual ones;
     ``vecs.senses`` holds each word's senses, centres and shares.
     """
+    if sync_every is not None and dask is None:
+        raise UsageError("--sync-every sets how often Dask workers synchronise: it goes with --dask")
     if dask is not None:
         from .distributed import Cluster  # imports no Dask: only a Cluster's connection does
 
