@@ -296,7 +296,18 @@ def test_a_read_only_package_and_home_fall_back_to_a_temp_cache(tmp_path, topics
 # --- smaller things
 
 def test_nearest_help_shows_its_example_as_written(w2v):
-    assert "printf 'bank\\nriver\\n' | w2v nearest" in w2v("nearest", "--help").stdout
+    lines = [line.strip() for line in w2v("nearest", "--help").stdout.splitlines()]
+    assert "printf 'bank\\nriver\\n' | w2v nearest -m vecs.bin | sort -t$'\\t' -k3 -gr" in lines
+    assert "w2v nearest bank -m vecs.bin" in lines  # one example a line, as written
+
+
+def test_no_help_shows_a_literal_backslash_b(w2v):
+    """Click keeps a paragraph's lines only after a line holding the backspace character; a raw
+    docstring's two characters \\b are printed instead, and the lines run together."""
+    from w2vcli.cli import main
+
+    for name in main.commands:
+        assert "\\b" not in w2v(name, "--help").stdout, name
 
 
 def test_plot_writes_the_format_its_suffix_names(tmp_path, vecs, w2v, monkeypatch):

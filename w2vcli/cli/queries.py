@@ -26,7 +26,7 @@ from .common import (
 @click.option("-n", "count", type=click.IntRange(1), default=10, show_default=True, help="Neighbours to print.")
 @click.pass_context
 def nearest(ctx, words, model, as_json, no_cache, count):
-    r"""Words closest to WORDS by cosine similarity (to their mean, for several words,
+    """Words closest to WORDS by cosine similarity (to their mean, for several words,
     like word2vec.c's distance). Without WORDS, one query per stdin line, answered in
     batches; a line with an unknown word is reported on stderr, the others go on, and
     the exit code is 1.
@@ -34,7 +34,7 @@ def nearest(ctx, words, model, as_json, no_cache, count):
     \b
       w2v nearest bank -m vecs.bin
       w2v nearest king queen -m vecs.bin -n 5 --json
-      printf 'bank\nriver\n' | w2v nearest -m vecs.bin | sort -t$'\t' -k3 -gr
+      printf 'bank\\nriver\\n' | w2v nearest -m vecs.bin | sort -t$'\\t' -k3 -gr
     """
     vectors = _load(model, no_cache)
     if words:
