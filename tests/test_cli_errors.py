@@ -74,6 +74,14 @@ def test_output_context_without_negative_sampling(tmp_path, topics, w2v):
     assert_one_line_error(r, 2, "--output-context")
 
 
+def test_add_context_needs_output_vectors(tmp_path, topics, w2v):
+    r = w2v("train", topics, "-o", tmp_path / "v.bin", "--negative", 0, "--hs", "--add-context")
+    assert_one_line_error(r, 2, "--add-context needs negative sampling")
+    r = w2v("train", topics, "-o", tmp_path / "v.bin", "--senses", 3, "--add-context")
+    assert_one_line_error(r, 2, "--add-context cannot go with --senses")
+    assert not (tmp_path / "v.bin").exists()
+
+
 def test_unwritable_output_fails_before_training(tmp_path, topics, w2v):
     r = w2v("train", topics, "-o", tmp_path / "missing-dir" / "v.bin")
     assert_one_line_error(r, 1, "does not exist")

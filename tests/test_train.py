@@ -199,6 +199,22 @@ def test_cli_output_context_writes_the_negative_sampling_vectors(tmp_path, topic
     assert not binary and len(words) == 25 and np.abs(ctx).sum() > 0
 
 
+def test_add_context_writes_the_sum_of_the_unit_input_and_output_vectors(tmp_path, topics, w2v):
+    common = ["--dim", 8, "--min-count", 1, "--threads", 1, "--epochs", 2, "--seed", 3, "-q"]
+    r = w2v("train", topics, "-o", tmp_path / "in.bin", "--output-context", tmp_path / "out.bin", *common)
+    assert r.exit_code == 0, r.stderr
+    r = w2v("train", topics, "-o", tmp_path / "sum.bin", "--add-context", *common)
+    assert r.exit_code == 0, r.stderr
+    words, inputs, _ = read_vectors(str(tmp_path / "in.bin"))
+    context_words, outputs, _ = read_vectors(str(tmp_path / "out.bin"))
+    sum_words, summed, _ = read_vectors(str(tmp_path / "sum.bin"))
+    assert words == context_words == sum_words
+    unit = [row / (np.linalg.norm(row) or 1) for row in np.vstack([inputs, outputs]).astype(np.float64)]
+    expected = np.add(unit[: len(words)], unit[len(words) :])  # </s> has no output vector: its input alone
+    assert np.allclose(summed, expected, atol=1e-6)
+    assert not np.allclose(summed, inputs, atol=1e-3)
+
+
 def test_init_continues_from_earlier_vectors(tmp_path, topics, w2v):
     common = ["--dim", 8, "--min-count", 1, "--threads", 1, "-q"]
     assert w2v("train", topics, "-o", tmp_path / "a.bin", *common).exit_code == 0

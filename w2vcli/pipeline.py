@@ -90,6 +90,7 @@ def _init_vectors(init, dim: int) -> tuple[list[bytes], np.ndarray] | None:
 
 
 def train(corpus, output: str | None = None, *, format: str = "auto", output_context: str | None = None,
+          add_context: bool = False,
           save_vocab: str | None = None, read_vocab: str | None = None, init=None, resume: str | None = None,
           checkpoint: str | None = None, checkpoint_every: float | None = None, classes: int | None = None,
           loss_log: str | None = None, tokenize=None, senses: int | None = None, senses_words=None,
@@ -109,7 +110,8 @@ def train(corpus, output: str | None = None, *, format: str = "auto", output_con
     split raw text (case, punctuation, numbers, Chinese) instead of on whitespace.
     ``checkpoint_every`` minutes the state is saved (to ``checkpoint``, default
     OUTPUT.ckpt.npz) and ``resume`` goes on from such a file; ``loss_log`` gets a TSV line per
-    epoch (epoch, words, mean loss, alpha, seconds); ``init`` (a path or Vectors)
+    epoch (epoch, words, mean loss, alpha, seconds); ``add_context``: each word's vector is its
+    input vector plus its output vector, both at unit length (see plus_context); ``init`` (a path or Vectors)
     starts known words from earlier vectors. ``on_progress`` receives a Progress about
     twice a second, ``on_message`` each line the command line prints. Errors raise W2VError.
     ``dask``: train on a Dask cluster (a scheduler address, 'local:N' for a LocalCluster of N
@@ -148,9 +150,10 @@ def train(corpus, output: str | None = None, *, format: str = "auto", output_con
     if resumed and (read_vocab or init is not None):
         raise UsageError(f"{'--read-vocab' if read_vocab else '--init'} cannot go with --resume: "
                          "a checkpoint holds its vocabulary and vectors")
-    if output_context and not config.negative:
-        raise UsageError("--output-context needs negative sampling (--negative N, N > 0)"
-                         + (": the checkpoint was trained without" if resumed else ""))
+    for given, name in ((output_context, "--output-context"), (add_context, "--add-context")):
+        if given and not config.negative:
+            raise UsageError(f"{name} needs negative sampling (--negative N, N > 0)"
+                             + (": the checkpoint was trained without" if resumed else ""))
     if classes is not None and not output:
         raise UsageError("--classes writes 'word class' lines to the output: give an output path")
     from . import multisense
@@ -163,6 +166,8 @@ def train(corpus, output: str | None = None, *, format: str = "auto", output_con
                 raise UsageError(f"{name} cannot go with --senses: multi-sense training keeps no checkpoints "
                                  "and writes vectors" if name != "--classes" else
                                  "--classes cannot go with --senses: it writes classes, not vectors")
+        if add_context:
+            raise UsageError("--add-context cannot go with --senses: word#k rows have no output vectors to add")
     paths, sentences = _corpus_source(corpus)
     if dask is not None:
         if paths is None:
@@ -246,6 +251,8 @@ def train(corpus, output: str | None = None, *, format: str = "auto", output_con
                        senses=sense_state)
     del encoded
     sense_model = multisense.finish(sense_state, vocab.words, config.dim) if sense_state is not None else None
+    if add_context:
+        model.vectors = plus_context(model.vectors, model.context)
     if sense_model is not None:  # word#k rows after the usual ones
         names, rows = sense_model.rows()
         model.words, model.vectors = model.words + names, np.vstack([model.vectors, rows])
@@ -277,6 +284,22 @@ def train(corpus, output: str | None = None, *, format: str = "auto", output_con
     vectors.progress = final
     vectors.senses = sense_model
     return vectors
+
+
+def plus_context(vectors: np.ndarray, context: np.ndarray) -> np.ndarray:
+    """Each word's input vector plus its output vector, both scaled to unit length (an all-zero
+    row stays zero): the two views of a word that negative sampling learns, averaged, as Levy,
+    Goldberg and Dagan (2015) recommend and GloVe writes (W + C). On text8_prefix it adds about
+    two points of analogy accuracy to skip-gram (benchmarks/RESULTS.md). In blocks of rows, so
+    the only new matrix is the result."""
+    summed = np.empty(vectors.shape, np.float32)
+    for start in range(0, len(vectors), 65536):
+        rows = slice(start, start + 65536)
+        for part, m in enumerate((vectors[rows], context[rows])):
+            norms = np.linalg.norm(m, axis=1, keepdims=True)
+            unit = m / np.where(norms > 0, norms, 1)
+            summed[rows] = unit if part == 0 else summed[rows] + unit
+    return summed
 
 
 def position_names(window: int) -> list[bytes]:

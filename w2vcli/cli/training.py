@@ -92,6 +92,9 @@ TRAINING_OPTIONS = ["model", "dim", "window", "negative", "hs", "sample", "epoch
 @click.option("--read-vocab", type=click.Path(dir_okay=False), help="Use this vocabulary instead of counting the corpus.")
 @click.option("--output-context", type=click.Path(dir_okay=False),
               help="Also write the output (context) vectors of negative sampling, same format.")
+@click.option("--add-context", is_flag=True,
+              help="Write each word's vector as its input plus its output vector, both at unit length "
+                   "(Levy et al. 2015; GloVe's W + C): better analogies and similarity from skip-gram.")
 @click.option("--checkpoint-every", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Save the training state every N minutes (to --checkpoint), and when stopped by a signal.")
 @click.option("--checkpoint", "checkpoint_path", type=click.Path(dir_okay=False), default=None,
@@ -127,9 +130,9 @@ TRAINING_OPTIONS = ["model", "dim", "window", "negative", "hs", "sample", "epoch
                    "largest of 1,000,000, 100 per vocabulary word per worker, and 1/16 of the corpus].")
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
 @click.pass_context
-def train_cmd(ctx, corpus, output, fmt, save_vocab, read_vocab, output_context, checkpoint_every, checkpoint_path,
-              resume_path, init_path, tokenize, loss_log, classes, senses, senses_words, max_senses, new_sense,
-              parametric, dask, sync_every, quiet, **options):
+def train_cmd(ctx, corpus, output, fmt, save_vocab, read_vocab, output_context, add_context, checkpoint_every,
+              checkpoint_path, resume_path, init_path, tokenize, loss_log, classes, senses, senses_words, max_senses,
+              new_sense, parametric, dask, sync_every, quiet, **options):
     """Learn word vectors from CORPUS: one or more text files (.gz/.bz2/.xz too) or glob
     patterns, read in order, or - for stdin.
 
@@ -162,10 +165,10 @@ def train_cmd(ctx, corpus, output, fmt, save_vocab, read_vocab, output_context, 
             bar.finish()
         _say(quiet, text)
 
-    train(list(corpus), output, format=fmt, output_context=output_context, save_vocab=save_vocab,
-          read_vocab=read_vocab, init=init_path, resume=resume_path, checkpoint=checkpoint_path,
-          checkpoint_every=checkpoint_every, classes=classes, loss_log=loss_log, tokenize=tokenize, senses=senses,
-          senses_words=senses_words, max_senses=max_senses, new_sense=new_sense, parametric=parametric,
+    train(list(corpus), output, format=fmt, output_context=output_context, add_context=add_context,
+          save_vocab=save_vocab, read_vocab=read_vocab, init=init_path, resume=resume_path,
+          checkpoint=checkpoint_path, checkpoint_every=checkpoint_every, classes=classes, loss_log=loss_log,
+          tokenize=tokenize, senses=senses, senses_words=senses_words, max_senses=max_senses, new_sense=new_sense, parametric=parametric,
           on_progress=bar, on_message=message, dask=dask, sync_every=sync_every, **given)
 
 
