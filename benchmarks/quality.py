@@ -34,16 +34,21 @@ EVAL = Path(__file__).resolve().parent.parent.parent / "shared" / "eval"
 FASTTEXT_VERSION = "0.9.3"
 RECOMMENDED = ["--model", "cbow", "--position-weights"]  # with --window 10: README's recommended command
 OUR_ALPHA = 0.075  # the learning rate of the recommended command (hogwild.RETUNED_ALPHA)
+SG_ALPHA = 0.05  # fastText's skip-gram rate, which w2v's --add-context rows use: peers at it too
 COMMON = dict(dim=100, negative=5, sample=1e-3, epochs=5, min_count=5, threads=2)
 
 GENSIM = """
 import sys
 from gensim.models import Word2Vec
 from gensim.models.word2vec import LineSentence
-corpus, out, sg, alpha, window, seed, threads = sys.argv[1:]
+corpus, out, sg, alpha, window, seed, threads, plus = sys.argv[1:]
 model = Word2Vec(LineSentence(corpus), sg=int(sg), vector_size=100, window=int(window), negative=5, hs=0,
                  sample=1e-3, min_count=5, epochs=5, alpha=float(alpha), min_alpha=float(alpha) * 1e-4,
                  workers=int(threads), seed=int(seed))
+if plus == "1":  # each word's unit input vector plus its unit output vector, as w2v's --add-context
+    import numpy as np
+    unit = lambda m: m / np.maximum(np.linalg.norm(m, axis=1, keepdims=True), 1e-12)
+    model.wv.vectors = (unit(model.wv.vectors) + unit(model.syn1neg)).astype(np.float32)
 model.wv.save_word2vec_format(out, binary=True)
 """
 
@@ -55,13 +60,18 @@ def rows(window: int) -> dict[str, tuple[str, list]]:
         "word2vec.c SG": ("c", ["-cbow", "0", "-alpha", "0.025", "-window", w]),
         "word2vec.c CBOW": ("c", ["-cbow", "1", "-alpha", "0.05", "-window", w]),
         f"word2vec.c CBOW, alpha {OUR_ALPHA}": ("c", ["-cbow", "1", "-alpha", str(OUR_ALPHA), "-window", w]),
+        f"word2vec.c SG, alpha {SG_ALPHA}": ("c", ["-cbow", "0", "-alpha", str(SG_ALPHA), "-window", w]),
         "gensim SG": ("gensim", ["1", "0.025", w]),
+        f"gensim SG, alpha {SG_ALPHA}": ("gensim", ["1", str(SG_ALPHA), w]),
+        f"gensim SG, alpha {SG_ALPHA}, W + C computed from its model": ("gensim", ["1", str(SG_ALPHA), w, "1"]),
         "gensim CBOW": ("gensim", ["0", "0.05", w]),
         f"gensim CBOW, alpha {OUR_ALPHA}": ("gensim", ["0", str(OUR_ALPHA), w]),
         "fastText SG": ("fasttext", ["skipgram", "-ws", w]),
         "fastText CBOW": ("fasttext", ["cbow", "-ws", w]),
         f"fastText CBOW, alpha {OUR_ALPHA}": ("fasttext", ["cbow", "-ws", w, "-lr", str(OUR_ALPHA)]),
         "w2v SG": ("w2v", ["--window", w]),
+        f"w2v SG --alpha {SG_ALPHA}": ("w2v", ["--alpha", str(SG_ALPHA), "--window", w]),
+        f"w2v SG --alpha {SG_ALPHA} --add-context": ("w2v", ["--alpha", str(SG_ALPHA), "--add-context", "--window", w]),
         "w2v CBOW": ("w2v", ["--model", "cbow", "--window", w]),
         "w2v CBOW --corrected-cbow": ("w2v", ["--model", "cbow", "--corrected-cbow", "--window", w]),
         "w2v CBOW --position-weights": ("w2v", [*RECOMMENDED, "--window", w]),
@@ -94,8 +104,9 @@ def command(tool: str, args: list, corpus: str, out: str, seed: int, tools: dict
                 "-size", "100", "-negative", "5", "-hs", "0", "-sample", "1e-3", "-min-count", "5", "-iter", "5",
                 "-threads", str(COMMON["threads"]), "-debug", "0", *args], out
     if tool == "gensim":
-        sg, alpha, window = args
-        return [sys.executable, "-c", GENSIM, corpus, out, sg, alpha, window, str(seed), str(COMMON["threads"])], out
+        sg, alpha, window, *plus = args
+        return [sys.executable, "-c", GENSIM, corpus, out, sg, alpha, window, str(seed), str(COMMON["threads"]),
+                plus[0] if plus else "0"], out
     model, *rest = args
     stem = out[: -len(".bin")]
     return [str(tools["fasttext"]), model, "-input", corpus, "-output", stem, "-dim", "100", "-neg", "5",
