@@ -75,8 +75,9 @@ def test_output_context_without_negative_sampling(tmp_path, topics, w2v):
 
 
 def test_add_context_needs_output_vectors(tmp_path, topics, w2v):
-    r = w2v("train", topics, "-o", tmp_path / "v.bin", "--negative", 0, "--hs", "--add-context")
-    assert_one_line_error(r, 2, "--add-context needs negative sampling")
+    for hs in ("--hs", "--no-hs"):  # the reason is negative sampling, not "nothing to train"
+        r = w2v("train", topics, "-o", tmp_path / "v.bin", "--negative", 0, hs, "--add-context")
+        assert_one_line_error(r, 2, "--add-context needs negative sampling")
     r = w2v("train", topics, "-o", tmp_path / "v.bin", "--senses", 3, "--add-context")
     assert_one_line_error(r, 2, "--add-context cannot go with --senses")
     assert not (tmp_path / "v.bin").exists()

@@ -56,6 +56,30 @@ def test_train_refuses_to_write_over_its_corpus_however_named(tmp_path, topics, 
     assert topics.read_bytes() == before
 
 
+def test_the_same_file_error_names_the_corpus_once(tmp_path, topics, w2v):
+    r = w2v("train", topics, "-o", topics, *SMALL)
+    assert f"is the same file as CORPUS {topics}: it would" in r.stderr
+
+
+def test_a_folder_where_no_file_can_be_made_fails_before_training(tmp_path, topics, w2v):
+    if not os.path.isdir("/proc/self"):
+        pytest.skip("no /proc here")
+    r = w2v("train", topics, "-o", "/proc/vectors.bin", "--dim", 8, "--min-count", 1, "--threads", 1)
+    one_line_error(r, 1, "cannot write /proc/vectors.bin")
+    assert "training" not in r.stderr
+
+
+def test_when_one_output_fails_none_is_left(tmp_path, topics, w2v):
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full here")
+    (tmp_path / "v.txt").write_text("old\n")
+    for extra in (["--output-context", "/dev/full"], ["--loss-log", "/dev/full", "--add-context"]):
+        r = w2v("train", topics, "-o", tmp_path / "v.txt", *extra, *SMALL)
+        one_line_error(r, 1, "cannot write /dev/full")
+        assert (tmp_path / "v.txt").read_text() == "old\n"
+        assert sorted(os.listdir(tmp_path)) == ["topics.txt", "v.txt"]  # no temp file left either
+
+
 def test_train_outputs_may_not_coincide_with_each_other_or_the_vocabulary(tmp_path, topics, w2v):
     out = tmp_path / "v.txt"
     one_line_error(w2v("train", topics, "-o", out, "--output-context", out, *SMALL), 2, "-o and --output-context")

@@ -9,6 +9,7 @@ import contextlib
 import os
 import shutil
 import tempfile
+import threading
 
 from .errors import UsageError, W2VError
 
@@ -24,6 +25,12 @@ def check_writable(path: str) -> None:
         raise W2VError(f"cannot write {path}: it is a directory")
     if not os.access(directory, os.W_OK):
         raise W2VError(f"cannot write {path}: directory {directory} is not writable")
+    try:  # what access() cannot tell: /proc, /sys, a full or read-only file system
+        fd, probe = tempfile.mkstemp(prefix=temp_prefix(path), suffix=".tmp", dir=directory)
+        os.close(fd)
+        os.remove(probe)
+    except OSError as e:
+        raise W2VError(f"cannot write {path}: {e.strerror or e}") from None
 
 
 def _is_device(path: str) -> bool:
@@ -95,20 +102,54 @@ def atomic_open(path: str):
     check_writable(path)
     directory = os.path.dirname(os.path.abspath(path))
     sweep_stale(directory, os.path.basename(path))
-    fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path), suffix=".tmp", dir=directory)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path), suffix=".tmp", dir=directory)
+    except OSError as e:
+        raise W2VError(f"cannot write {path}: {e.strerror or e}") from None
     try:
         os.fchmod(fd, _new_file_mode(path))
         with os.fdopen(fd, "wb", buffering=1 << 20) as f:
             yield f
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
+        batch = getattr(_together, "pending", None)
+        if batch is not None:  # renamed with the command's other outputs, or removed with them
+            batch.append((tmp, path))
+        else:
+            os.replace(tmp, path)
     except OSError as e:
         _remove(tmp)
         raise W2VError(f"cannot write {path}: {e.strerror or e}") from None
     except BaseException:
         _remove(tmp)
         raise
+
+
+_together = threading.local()  # .pending: (temp file, path) written inside this thread's together()
+
+
+@contextlib.contextmanager
+def together():
+    """Every file atomic_open writes inside this block is renamed into place when the block ends,
+    all of them, or removed if it fails: a command with several outputs (train -o and
+    --output-context) leaves all or none. Devices (/dev/stdout, /dev/full) are written directly."""
+    outer, pending = getattr(_together, "pending", None), []
+    _together.pending = pending
+    try:
+        yield
+    except BaseException:
+        for tmp, _ in pending:
+            _remove(tmp)
+        raise
+    finally:
+        _together.pending = outer
+    for i, (tmp, path) in enumerate(pending):
+        try:
+            os.replace(tmp, path)
+        except OSError as e:
+            for left, _ in pending[i:]:
+                _remove(left)
+            raise W2VError(f"cannot write {path}: {e.strerror or e}") from None
 
 
 def _direct(path: str):

@@ -17,10 +17,10 @@ from typing import Callable
 
 import numpy as np
 
-from .atomic import atomic_open, check_writable, refuse_same_files
+from .atomic import atomic_open, check_writable, refuse_same_files, together
 from .corpus import corpus_paths, iter_tokens, read_corpus, reporting, sentence_blocks
 from .errors import UsageError, W2VError
-from .formats import VectorWriter, read_vectors, write_vectors
+from .formats import VectorWriter, binary_name, read_vectors, write_vectors
 from .hogwild import Progress, State, TrainConfig
 from .vectors import Vectors
 from .vocab import Vocab, encode
@@ -41,10 +41,11 @@ def _option(name: str) -> str:
 
 
 def binary_output(path: str, fmt: str = "auto") -> bool:
-    """word2vec binary (True) or text: by ``fmt``, or for 'auto' by the suffix (.bin: binary)."""
+    """word2vec binary (True) or text: by ``fmt``, or for 'auto' by the suffix (.bin, also before
+    .gz/.bz2/.xz: binary)."""
     if fmt not in ("auto", "binary", "text"):
         raise UsageError(f"format must be auto, binary or text, not {fmt!r}")
-    return path.lower().endswith(".bin") if fmt == "auto" else fmt == "binary"
+    return binary_name(path) if fmt == "auto" else fmt == "binary"
 
 
 def _config(options: dict, resumed: TrainConfig | None) -> TrainConfig:
@@ -139,6 +140,10 @@ def train(corpus, output: str | None = None, *, format: str = "auto", output_con
     say = on_message or (lambda message: None)
     started = time.perf_counter()
     resumed = checkpoints.load(resume) if resume else None
+    if options.get("negative") == 0 and not resumed:  # before "nothing to train", whose advice (--hs) won't do
+        for given, name in ((output_context, "--output-context"), (add_context, "--add-context")):
+            if given:
+                raise UsageError(f"{name} needs negative sampling (--negative N, N > 0)")
     config = _config(options, resumed.config if resumed else None)
     if resumed and dask is not None:
         from .distributed import is_distributed_state
@@ -183,7 +188,7 @@ def train(corpus, output: str | None = None, *, format: str = "auto", output_con
     if checkpointing and not checkpoint_path:
         raise UsageError("checkpoint_every needs a checkpoint path (or an output to put it beside)")
     outputs = {"-o": output, "--output-context": output_context, "--save-vocab": save_vocab, "--loss-log": loss_log}
-    inputs = {f"CORPUS {p}": p for p in paths or []}
+    inputs = {"CORPUS" if len(paths) == 1 else f"CORPUS {i}": p for i, p in enumerate(paths or [], 1)}
     inputs.update({"--read-vocab": read_vocab, "--init": init if isinstance(init, (str, os.PathLike)) else None})
     refuse_same_files({**outputs, "--checkpoint": checkpoint_path if checkpointing else None}, inputs)
     refuse_same_files(outputs, {"--resume": resume})
@@ -258,18 +263,20 @@ def train(corpus, output: str | None = None, *, format: str = "auto", output_con
         model.words, model.vectors = model.words + names, np.vstack([model.vectors, rows])
         several = sum(len(s) > 1 for s in sense_model.shares)
         say(f"senses: {several:,} of {len(sense_model.words):,} words kept several, {len(names):,} word#k rows")
-    if output and classes:
-        from .classes import kmeans_classes, write_classes
+    with together():  # every output, or none
+        if output and classes:
+            from .classes import kmeans_classes, write_classes
 
-        write_classes(output, model.words, kmeans_classes(model.vectors, min(classes, len(model.words))))
-    elif output:
-        write_vectors(output, model.words, model.vectors, binary_output(output, format))
-    if output_context:
-        write_context(output_context, model, binary_output(output_context, format))
-    if loss_log:
-        with atomic_open(loss_log) as f:
-            f.write(b"epoch\twords\tloss\talpha\tseconds\n")
-            f.write("".join(f"{e}\t{w}\t{loss:.6f}\t{a:.6g}\t{t:.2f}\n" for e, w, loss, a, t in final.finished).encode())
+            write_classes(output, model.words, kmeans_classes(model.vectors, min(classes, len(model.words))))
+        elif output:
+            write_vectors(output, model.words, model.vectors, binary_output(output, format))
+        if output_context:
+            write_context(output_context, model, binary_output(output_context, format))
+        if loss_log:
+            with atomic_open(loss_log) as f:
+                f.write(b"epoch\twords\tloss\talpha\tseconds\n")
+                f.write("".join(f"{e}\t{w}\t{loss:.6f}\t{a:.6g}\t{t:.2f}\n"
+                                for e, w, loss, a, t in final.finished).encode())
     if checkpointing and os.path.exists(checkpoint_path):
         os.remove(checkpoint_path)  # the output is complete: nothing left to resume
     this_run = f" ({final.done - final.resumed_at:,} in this run)" if final.resumed_at else ""

@@ -94,14 +94,16 @@ TRAINING_OPTIONS = ["model", "dim", "window", "negative", "hs", "sample", "epoch
               help="Also write the output (context) vectors of negative sampling, same format.")
 @click.option("--add-context", is_flag=True,
               help="Write each word's vector as its input plus its output vector, both at unit length "
-                   "(Levy et al. 2015; GloVe's W + C): better analogies and similarity from skip-gram.")
+                   "(Levy et al. 2015; GloVe's W + C): better analogies and similarity from skip-gram. "
+                   "Needs --negative; not with --senses.")
 @click.option("--checkpoint-every", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Save the training state every N minutes (to --checkpoint), and when stopped by a signal.")
 @click.option("--checkpoint", "checkpoint_path", type=click.Path(dir_okay=False), default=None,
               help="Checkpoint file [default: OUTPUT.ckpt.npz].")
 @click.option("--resume", "resume_path", type=click.Path(dir_okay=False), default=None,
-              help="Go on from a checkpoint, on the same corpus, with its settings (an option given must agree; "
-                   "--threads may differ).")
+              help="Go on from a checkpoint, on the same corpus, with its training settings (an option given "
+                   "must agree; --threads may differ). Outputs (-o, --output-context, --add-context, ...) are "
+                   "given again.")
 @click.option("--init", "init_path", type=click.Path(dir_okay=False),
               help="Continue from these vectors: known words start from them, new words at random.")
 @click.option("--tokenize", is_flag=True,
@@ -197,7 +199,8 @@ def vocab_cmd(corpus, min_count, max_vocab, output, dask, quiet):
     else:
         paths = corpus_paths(list(corpus))
     if output != "-":
-        refuse_same_files({"-o": output}, {f"CORPUS {p}": p for p in paths})
+        refuse_same_files({"-o": output}, {"CORPUS" if len(paths) == 1 else f"CORPUS {i}": p
+                                           for i, p in enumerate(paths, 1)})
         check_writable(output)
     if dask:
         with Cluster(dask, say=lambda line: _say(quiet, line)) as cluster:
