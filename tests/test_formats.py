@@ -355,3 +355,21 @@ def test_info_streams_and_counts(tmp_path, w2v):
     assert (facts["words"], facts["dims"], facts["format"], facts["compressed"]) == (4, 2, "binary", True)
     assert facts["duplicate_words"] == 1 and facts["norm_max"] == 5 and facts["norm_min"] == 1
     assert facts["norm_mean"] == pytest.approx(2.25)
+
+
+@pytest.mark.parametrize("suffix, decompress", [(".gz", "gzip"), (".bz2", "bz2"), (".xz", "lzma")])
+def test_an_output_named_gz_bz2_or_xz_is_compressed_as_named(tmp_path, topics, w2v, suffix, decompress):
+    import importlib
+
+    module = importlib.import_module(decompress)
+    common = ["--dim", 8, "--min-count", 1, "--threads", 1, "--epochs", 1, "--seed", 2, "-q"]
+    assert w2v("train", topics, "-o", tmp_path / "v.bin", *common).exit_code == 0
+    r = w2v("train", topics, "-o", tmp_path / f"v.bin{suffix}", "--output-context", tmp_path / f"c.txt{suffix}", *common)
+    assert r.exit_code == 0, r.stderr
+    assert module.decompress((tmp_path / f"v.bin{suffix}").read_bytes()) == (tmp_path / "v.bin").read_bytes()
+    text = module.decompress((tmp_path / f"c.txt{suffix}").read_bytes())
+    assert text.split(b"\n", 1)[0] == b"25 8"  # text: .bin only before the compression suffix makes binary
+    r = w2v("convert", tmp_path / f"v.bin{suffix}", tmp_path / f"v.txt{suffix}")
+    assert r.exit_code == 0, r.stderr
+    words, matrix, binary = read_vectors(str(tmp_path / f"v.txt{suffix}"))
+    assert not binary and words == read_vectors(str(tmp_path / "v.bin"))[0]

@@ -5,7 +5,7 @@ import difflib
 import numpy as np
 
 from .errors import UsageError, W2VError
-from .formats import write_vectors
+from .formats import binary_name, write_vectors
 from .words import decode_word, encode_word, unescape
 
 __all__ = ["Vectors", "decode_word", "encode_word", "first_index"]
@@ -56,9 +56,10 @@ class Vectors:
         return query_cache.load(path, use_cache=cache)
 
     def save(self, path: str, binary: bool | None = None) -> None:
-        """Write a word2vec file: binary or text by ``binary``, or by the suffix (.bin: binary)."""
+        """Write a word2vec file: binary or text by ``binary``, or by the suffix (.bin: binary;
+        .gz, .bz2 or .xz after it: compressed)."""
         if binary is None:
-            binary = path.lower().endswith(".bin")
+            binary = binary_name(path)
         write_vectors(path, [encode_word(w) for w in self.words], self.vectors, binary)
 
     def __len__(self) -> int:

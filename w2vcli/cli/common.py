@@ -160,9 +160,9 @@ def _say(quiet: bool, message: str) -> None:
 
 
 def _binary_output(path: str, fmt: str) -> bool:
-    if fmt == "auto":
-        return path.lower().endswith(".bin")
-    return fmt == "binary"
+    from ..formats import binary_name
+
+    return binary_name(path) if fmt == "auto" else fmt == "binary"
 
 
 def _model_path(model: str | None) -> str:
