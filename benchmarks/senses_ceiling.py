@@ -91,13 +91,16 @@ def pair_purities(token: bytes, occurrences, truth, space: ContextSpace, inputs,
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--corpus", action="append", type=Path)
-    parser.add_argument("--seeds", type=int, nargs="+", default=list(DEV_SEEDS))
-    parser.add_argument("--epochs", type=int, default=5)
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--pairs", type=int, default=20)
-    parser.add_argument("--controls", type=int, default=20)
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.senses_ceiling", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--corpus", action="append", type=Path, help="a corpus (repeatable; default: text8_prefix "
+                        "and mobydick_ham from ../shared/corpora)")
+    parser.add_argument("--seeds", type=int, nargs="+", default=list(DEV_SEEDS),
+                        help="the draws (default: the --dev draws of senses_pseudowords, 1000 1001)")
+    parser.add_argument("--epochs", type=int, default=5, help="training epochs on each rewritten corpus")
+    parser.add_argument("--threads", type=int, default=2, help="training threads")
+    parser.add_argument("--pairs", type=int, default=20, help="two-word pseudo-words per draw")
+    parser.add_argument("--controls", type=int, default=20, help="control words per draw (drawn as in "
+                        "senses_pseudowords, so the pairs are the same; not scored here)")
     args = parser.parse_args(argv)
     rows = []
     with tempfile.TemporaryDirectory(prefix="w2v-ceiling-") as tmp:
