@@ -56,6 +56,20 @@ def test_train_refuses_to_write_over_its_corpus_however_named(tmp_path, topics, 
     assert topics.read_bytes() == before
 
 
+def test_train_writes_to_standard_output_with_dash(tmp_path, topics):
+    common = [*SMALL, "--seed", "4"]
+    for fmt, name in (("text", "v.txt"), ("binary", "v.bin")):
+        assert run("train", topics, "-o", tmp_path / name, *common).returncode == 0
+        r = run("train", topics, "-o", "-", "--format", fmt, *common)
+        assert r.returncode == 0, r.stderr
+        assert r.stdout == (tmp_path / name).read_bytes()
+    assert not os.path.exists("-") and not (tmp_path / "-").exists()
+    r = shell(f"w2v train {topics} -o - {' '.join(SMALL)} | head -c 10")
+    assert r.returncode == 0 and len(r.stdout) == 10 and b"Traceback" not in r.stderr
+    one_line_error(run("train", topics, "-o", "-", "--output-context", "-", *SMALL), 2, "only one output")
+    one_line_error(run("train", topics, "-o", "-", "--checkpoint-every", 1, *SMALL), 2, "--checkpoint FILE")
+
+
 def test_the_same_file_error_names_the_corpus_once(tmp_path, topics, w2v):
     r = w2v("train", topics, "-o", topics, *SMALL)
     assert f"is the same file as CORPUS {topics}: it would" in r.stderr

@@ -8,6 +8,7 @@ Temp files and folders are named ``.NAME.PID.*``: one left by a process that was
 import contextlib
 import os
 import shutil
+import sys
 import tempfile
 import threading
 
@@ -16,7 +17,7 @@ from .errors import UsageError, W2VError
 
 def check_writable(path: str) -> None:
     """Fail before hours of training, not after, when the output cannot be written."""
-    if _is_device(path):
+    if path == "-" or _is_device(path):
         return
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
@@ -94,8 +95,11 @@ def atomic_open(path: str):
     """Open a temp file beside ``path`` for binary writing; fsync and rename it over ``path`` on success.
 
     On any exception (a signal included, see cli.common) the temp file is removed and
-    ``path`` is left untouched.
+    ``path`` is left untouched. ``-`` is standard output.
     """
+    if path == "-":
+        yield from _stdout()
+        return
     if _is_device(path):
         yield from _direct(path)
         return
@@ -150,6 +154,17 @@ def together():
             for left, _ in pending[i:]:
                 _remove(left)
             raise W2VError(f"cannot write {path}: {e.strerror or e}") from None
+
+
+def _stdout():
+    """'-': standard output, written in place and left open."""
+    try:
+        yield sys.stdout.buffer
+        sys.stdout.buffer.flush()
+    except BrokenPipeError:
+        raise  # the reader left (`w2v train ... -o - | head`): the command line ends quietly
+    except OSError as e:
+        raise W2VError(f"cannot write to standard output: {e.strerror or e}") from None
 
 
 def _direct(path: str):

@@ -103,8 +103,8 @@ def train(corpus, output: str | None = None, *, format: str = "auto", output_con
 
     corpus: a path ('-' for stdin; .gz/.bz2/.xz read directly), a list of paths and glob
     patterns read in order, or an iterable of sentences (lists of str), read once.
-    output: also write the vectors there (binary for *.bin unless ``format``), or the
-    ``classes`` k-means classes. options: the training options of ``w2v train`` (model, dim,
+    output: also write the vectors there (binary for *.bin unless ``format``; compressed for
+    .gz/.bz2/.xz; '-': standard output), or the ``classes`` k-means classes. options: the training options of ``w2v train`` (model, dim,
     window, negative, hs, sample, epochs, min_count, alpha, min_alpha, threads, max_vocab,
     seed, cbow_mean, corrected_cbow, position_weights, ns_exponent, exact_skipgram),
     word2vec.c's defaults where not given. ``tokenize``: True or tokenize.TokenizeOptions to
@@ -184,6 +184,10 @@ def train(corpus, output: str | None = None, *, format: str = "auto", output_con
         paths = shard_paths(paths)
     every = checkpoint_every if checkpoint_every is not None else (resumed.every if resumed else None)
     checkpointing = bool(every or resume)
+    if [output, output_context, loss_log].count("-") > 1:
+        raise UsageError("only one output can go to standard output (-)")
+    if output == "-" and every and not (checkpoint or resume):
+        raise UsageError("-o - writes to standard output: name the checkpoint file with --checkpoint FILE")
     checkpoint_path = checkpoint or resume or (output + ".ckpt.npz" if output else None)
     if checkpointing and not checkpoint_path:
         raise UsageError("checkpoint_every needs a checkpoint path (or an output to put it beside)")
@@ -281,7 +285,7 @@ def train(corpus, output: str | None = None, *, format: str = "auto", output_con
         os.remove(checkpoint_path)  # the output is complete: nothing left to resume
     this_run = f" ({final.done - final.resumed_at:,} in this run)" if final.resumed_at else ""
     losses = " ".join(f"{x:.4f}" for x in final.epoch_losses)
-    wrote = f"; wrote {output}" if output else ""
+    wrote = f"; wrote {output if output != '-' else 'standard output'}" if output else ""
     say(f"trained {final.done:,} words{this_run} in {final.seconds:.1f} s ({_fmt_count(final.words_per_sec)} "
         f"words/s); loss per epoch {losses}{wrote} in {time.perf_counter() - started:.1f} s total")
     words = [decode_word(w) for w in model.words]

@@ -57,9 +57,10 @@ TRAINING_OPTIONS = ["model", "dim", "window", "negative", "hs", "sample", "epoch
 
 @click.command("train", cls=Command)
 @click.argument("corpus", nargs=-1, required=True, type=click.Path(dir_okay=False, allow_dash=True))
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Where to write the word vectors.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, allow_dash=True),
+              help="Where to write the word vectors: a file (compressed if named .gz, .bz2 or .xz), or - for stdout.")
 @click.option("--format", "fmt", type=click.Choice(["auto", "binary", "text"]), default="auto", show_default=True,
-              help="word2vec file format (word2vec.c -binary); auto: binary for *.bin, text otherwise.")
+              help="word2vec file format (word2vec.c -binary); auto: binary for *.bin (*.bin.gz, ...), text otherwise.")
 @click.option("--model", type=click.Choice(["skipgram", "cbow"]), default="skipgram", show_default=True,
               help="Architecture (word2vec.c -cbow 0/1).")
 @click.option("--dim", "--size", "dim", type=int, default=100, show_default=True, help="Vector dimensions.")
