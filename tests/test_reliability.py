@@ -70,6 +70,54 @@ def test_train_writes_to_standard_output_with_dash(tmp_path, topics):
     one_line_error(run("train", topics, "-o", "-", "--checkpoint-every", 1, *SMALL), 2, "--checkpoint FILE")
 
 
+def test_standard_output_closed_or_full_is_one_line(tmp_path, topics):
+    small = " ".join(SMALL)
+    for command in (f"w2v train {topics} -o - {small}", f"w2v phrases {topics} -o - -q"):
+        r = shell(f"{command} >&-")
+        one_line_error(r, 1, "standard output is closed")
+        if os.path.exists("/dev/full"):
+            one_line_error(shell(f"{command} > /dev/full"), 1, "cannot write to standard output")
+    r = shell(f"w2v train {topics} -o - --dim 8 --min-count 1 2>&1 >&- | cat")  # progress and summary shown
+    assert r.stdout.decode().startswith("w2v: error: standard output is closed")  # before any work
+
+
+def test_a_reader_leaving_early_costs_no_other_output(tmp_path):
+    corpus = tmp_path / "big.txt"
+    corpus.write_text(" ".join(f"w{i % 3000}" for i in range(60_000)))  # vectors far beyond a pipe's buffer
+    r = shell(f"w2v train {corpus} -o - --output-context {tmp_path}/ctx.txt --loss-log {tmp_path}/loss.tsv "
+              f"{' '.join(SMALL)} | head -c 1")
+    assert r.returncode == 0 and b"Traceback" not in r.stderr
+    assert read_vectors(str(tmp_path / "ctx.txt"))[1].shape == (3001, 8)
+    assert (tmp_path / "loss.tsv").read_text().startswith("epoch\t")
+
+
+def test_empty_output_names_and_two_outputs_to_stdout_are_refused(tmp_path, topics):
+    for option in ("-o", "--output-context", "--loss-log", "--save-vocab"):
+        args = ["-o", tmp_path / "v.bin"] if option != "-o" else []
+        one_line_error(run("train", topics, *args, option, "", *SMALL), 2, f"{option} needs a file name")
+    one_line_error(run("train", topics, "-o", "-", "--save-vocab", "-", *SMALL), 2, "only one output")
+
+
+def test_text_outputs_named_gz_are_compressed_and_read_back(tmp_path, topics):
+    import gzip
+
+    assert run("vocab", topics, "--min-count", 1, "-o", tmp_path / "vocab.txt.gz").returncode == 0
+    assert run("vocab", topics, "--min-count", 1, "-o", tmp_path / "vocab.txt").returncode == 0
+    assert gzip.decompress((tmp_path / "vocab.txt.gz").read_bytes()) == (tmp_path / "vocab.txt").read_bytes()
+    r = run("phrases", topics, "-o", tmp_path / "phrases.txt.gz", "-q")
+    assert r.returncode == 0 and gzip.decompress((tmp_path / "phrases.txt.gz").read_bytes())
+    for corpus, vocab in ((tmp_path / "phrases.txt.gz", None), (topics, tmp_path / "vocab.txt.gz")):
+        extra = ["--read-vocab", vocab] if vocab else []
+        r = run("train", corpus, "-o", tmp_path / "v.bin", *extra, *SMALL)
+        assert r.returncode == 0, r.stderr
+
+
+def test_an_output_through_a_symlink_keeps_the_link(tmp_path, topics):
+    (tmp_path / "link.bin").symlink_to(tmp_path / "target.bin")
+    assert run("train", topics, "-o", tmp_path / "link.bin", *SMALL).returncode == 0
+    assert (tmp_path / "link.bin").is_symlink() and read_vectors(str(tmp_path / "target.bin"))[1].shape[1] == 8
+
+
 def test_the_same_file_error_names_the_corpus_once(tmp_path, topics, w2v):
     r = w2v("train", topics, "-o", topics, *SMALL)
     assert f"is the same file as CORPUS {topics}: it would" in r.stderr

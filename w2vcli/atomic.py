@@ -5,7 +5,10 @@ Temp files and folders are named ``.NAME.PID.*``: one left by a process that was
 (SIGKILL, a power cut) is swept by the next write of the same output.
 """
 
+import bz2
 import contextlib
+import gzip
+import lzma
 import os
 import shutil
 import sys
@@ -91,8 +94,9 @@ def _alive(pid: int) -> bool:
 
 
 @contextlib.contextmanager
-def atomic_open(path: str):
+def atomic_open(path: str, compressed: bool = True):
     """Open a temp file beside ``path`` for binary writing; fsync and rename it over ``path`` on success.
+    A name ending in .gz, .bz2 or .xz is written compressed (unless not ``compressed``).
 
     On any exception (a signal included, see cli.common) the temp file is removed and
     ``path`` is left untouched. ``-`` is standard output.
@@ -103,6 +107,8 @@ def atomic_open(path: str):
     if _is_device(path):
         yield from _direct(path)
         return
+    if os.path.islink(path):  # write where the link points, and keep the link
+        path = os.path.realpath(path)
     check_writable(path)
     directory = os.path.dirname(os.path.abspath(path))
     sweep_stale(directory, os.path.basename(path))
@@ -110,10 +116,15 @@ def atomic_open(path: str):
         fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path), suffix=".tmp", dir=directory)
     except OSError as e:
         raise W2VError(f"cannot write {path}: {e.strerror or e}") from None
+    compress = compressor(path) if compressed else None
     try:
         os.fchmod(fd, _new_file_mode(path))
         with os.fdopen(fd, "wb", buffering=1 << 20) as f:
-            yield f
+            if compress:
+                with compress(f) as stream:
+                    yield stream
+            else:
+                yield f
             f.flush()
             os.fsync(f.fileno())
         batch = getattr(_together, "pending", None)
@@ -141,12 +152,20 @@ def together():
     _together.pending = pending
     try:
         yield
+    except BrokenPipeError:  # the reader of standard output left; the files are complete
+        _together.pending = outer
+        _rename(pending)
+        raise
     except BaseException:
         for tmp, _ in pending:
             _remove(tmp)
         raise
     finally:
         _together.pending = outer
+    _rename(pending)
+
+
+def _rename(pending: list[tuple[str, str]]) -> None:
     for i, (tmp, path) in enumerate(pending):
         try:
             os.replace(tmp, path)
@@ -156,9 +175,38 @@ def together():
             raise W2VError(f"cannot write {path}: {e.strerror or e}") from None
 
 
+COMPRESSED_SUFFIXES = (".gz", ".bz2", ".xz")
+
+
+def compressor(path: str):
+    """The stream that compresses a file named ``*.gz``, ``*.bz2`` or ``*.xz`` as it is written
+    (a function of the raw binary file, which it leaves open), or None for any other name."""
+    name = path.lower()
+    if name.endswith(".gz"):
+        return lambda raw: gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6, mtime=0)
+    if name.endswith(".bz2"):
+        return lambda raw: bz2.BZ2File(raw, "wb")
+    if name.endswith(".xz"):
+        return lambda raw: lzma.LZMAFile(raw, "wb")
+    return None
+
+
+def stdout_problem() -> str | None:
+    """Why '-' cannot be written (standard output closed, or not a byte stream), or None."""
+    if sys.stdout is None or getattr(sys.stdout, "closed", False):
+        return "standard output is closed: nowhere to write the results (use -o FILE, or >FILE)"
+    if not hasattr(sys.stdout, "buffer"):
+        return "standard output takes no bytes here (it was replaced by a text stream): write to a file"
+    return None
+
+
 def _stdout():
     """'-': standard output, written in place and left open."""
+    problem = stdout_problem()
+    if problem:
+        raise W2VError(problem)
     try:
+        sys.stdout.flush()  # anything printed before stays before
         yield sys.stdout.buffer
         sys.stdout.buffer.flush()
     except BrokenPipeError:

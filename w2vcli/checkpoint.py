@@ -35,7 +35,7 @@ def save(path: str, config: TrainConfig, vocab: Vocab, corpus_tokens: int, state
          every: float | None = None) -> None:
     meta = {"version": VERSION, "config": dataclasses.asdict(config), "corpus_tokens": corpus_tokens,
             "every": every}
-    with atomic_open(path) as f:
+    with atomic_open(path, compressed=False) as f:  # np.load reads it back as it is
         np.savez(f, meta=np.frombuffer(json.dumps(meta).encode(), np.uint8),
                  words=np.frombuffer(b"\n".join(vocab.words), np.uint8), counts=vocab.counts,
                  syn0=state.syn0, syn1neg=state.syn1neg, syn1=state.syn1, pos=state.pos, positions=state.positions,

@@ -32,15 +32,19 @@ _SEPARATORS = bytes.maketrans(b"\t\x00", b"  ")
 _OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open, ".lzma": lzma.open}
 
 
+def open_by_name(path: str) -> BinaryIO:
+    """A file for binary reading, decompressed where its name ends in .gz, .bz2, .xz or .lzma."""
+    return _OPENERS.get(os.path.splitext(path)[1].lower(), open)(path, "rb")
+
+
 def open_corpus(path: str) -> BinaryIO:
     """Open a corpus for binary reading: a path, a compressed path, or '-' for stdin."""
     if path == "-":
         return sys.stdin.buffer
     if os.path.isdir(path):
         raise W2VError(f"corpus {path} is a directory, not a file")
-    opener = _OPENERS.get(os.path.splitext(path)[1].lower(), open)
     try:
-        return opener(path, "rb")
+        return open_by_name(path)
     except FileNotFoundError:
         raise W2VError(f"corpus {path} not found") from None
     except OSError as e:

@@ -22,7 +22,7 @@ import zlib
 
 import numpy as np
 
-from .atomic import atomic_open
+from .atomic import COMPRESSED_SUFFIXES, atomic_open
 from .errors import W2VError
 from .resources import available_memory, gib
 
@@ -394,52 +394,35 @@ def binary_name(path: str) -> bool:
     """Whether a file's name asks for word2vec's binary format: ``*.bin``, or ``*.bin`` compressed
     (``.bin.gz``, ``.bin.bz2``, ``.bin.xz``)."""
     name = path.lower()
-    for suffix in (".gz", ".bz2", ".xz"):
+    for suffix in COMPRESSED_SUFFIXES:
         name = name.removesuffix(suffix)
     return name.endswith(".bin")
 
 
-def compressor(path: str):
-    """The stream that compresses a file named ``*.gz``, ``*.bz2`` or ``*.xz`` as it is written
-    (a function of the raw binary file), or None for any other name."""
-    name = path.lower()
-    if name.endswith(".gz"):
-        return lambda raw: gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6, mtime=0)
-    if name.endswith(".bz2"):
-        return lambda raw: bz2.BZ2File(raw, "wb")
-    if name.endswith(".xz"):
-        return lambda raw: lzma.LZMAFile(raw, "wb")
-    return None
-
-
 class VectorWriter:
     """Writes a vector file a block of rows at a time, atomically (temp file, then rename);
-    compressed as it goes where the name ends in .gz, .bz2 or .xz."""
+    compressed as it goes where the name ends in .gz, .bz2 or .xz (atomic.atomic_open)."""
 
     def __init__(self, path: str, rows: int, dim: int, binary: bool):
         self.path, self.rows, self.dim, self.binary = path, rows, dim, binary
         self.written = 0
         self._context = atomic_open(path)
         self.file = None
-        self._compress = compressor(path)
 
     def __enter__(self):
         self.file = self._context.__enter__()
-        if self._compress:
-            self.file = self._compress(self.file)
-        self.file.write(b"%d %d\n" % (self.rows, self.dim))
+        try:
+            self.file.write(b"%d %d\n" % (self.rows, self.dim))
+        except BaseException as e:  # into the temp file's context: removed, and a one-line error
+            if not self._context.__exit__(type(e), e, e.__traceback__):
+                raise
         return self
 
     def __exit__(self, kind, value, tb):
         if kind is None and self.written != self.rows:
-            kind, value = ValueError, ValueError(f"{self.rows} rows promised, {self.written} written")
-            self._context.__exit__(kind, value, None)  # removes the temp file
-            raise value
-        if self._compress and kind is None:
-            try:
-                self.file.close()  # the compressed stream's end, into the temp file
-            except OSError as e:
-                return self._context.__exit__(type(e), e, None)
+            error = ValueError(f"{self.rows} rows promised, {self.written} written")
+            self._context.__exit__(ValueError, error, None)  # removes the temp file
+            raise error
         return self._context.__exit__(kind, value, tb)
 
     def write(self, words: list[bytes], matrix: np.ndarray) -> None:

@@ -17,7 +17,7 @@ from typing import Callable
 
 import numpy as np
 
-from .atomic import atomic_open, check_writable, refuse_same_files, together
+from .atomic import atomic_open, check_writable, refuse_same_files, stdout_problem, together
 from .corpus import corpus_paths, iter_tokens, read_corpus, reporting, sentence_blocks
 from .errors import UsageError, W2VError
 from .formats import VectorWriter, binary_name, read_vectors, write_vectors
@@ -104,9 +104,10 @@ def train(corpus, output: str | None = None, *, format: str = "auto", output_con
     corpus: a path ('-' for stdin; .gz/.bz2/.xz read directly), a list of paths and glob
     patterns read in order, or an iterable of sentences (lists of str), read once.
     output: also write the vectors there (binary for *.bin unless ``format``; compressed for
-    .gz/.bz2/.xz; '-': standard output), or the ``classes`` k-means classes. options: the training options of ``w2v train`` (model, dim,
-    window, negative, hs, sample, epochs, min_count, alpha, min_alpha, threads, max_vocab,
-    seed, cbow_mean, corrected_cbow, position_weights, ns_exponent, exact_skipgram),
+    .gz/.bz2/.xz; '-': standard output), or the ``classes`` k-means classes. options: the
+    training options of ``w2v train`` (model, dim, window, negative, hs, sample, epochs,
+    min_count, alpha, min_alpha, threads, max_vocab, seed, cbow_mean, corrected_cbow,
+    position_weights, ns_exponent, exact_skipgram),
     word2vec.c's defaults where not given. ``tokenize``: True or tokenize.TokenizeOptions to
     split raw text (case, punctuation, numbers, Chinese) instead of on whitespace.
     ``checkpoint_every`` minutes the state is saved (to ``checkpoint``, default
@@ -184,8 +185,15 @@ def train(corpus, output: str | None = None, *, format: str = "auto", output_con
         paths = shard_paths(paths)
     every = checkpoint_every if checkpoint_every is not None else (resumed.every if resumed else None)
     checkpointing = bool(every or resume)
-    if [output, output_context, loss_log].count("-") > 1:
+    named = {"-o": output, "--output-context": output_context, "--save-vocab": save_vocab, "--loss-log": loss_log,
+             "--checkpoint": checkpoint}
+    for name, path in named.items():
+        if path is not None and not str(path).strip():
+            raise UsageError(f"{name} needs a file name, not an empty one")
+    if [output, output_context, save_vocab, loss_log].count("-") > 1:
         raise UsageError("only one output can go to standard output (-)")
+    if "-" in (output, output_context, save_vocab, loss_log) and stdout_problem():
+        raise W2VError(stdout_problem())
     if output == "-" and every and not (checkpoint or resume):
         raise UsageError("-o - writes to standard output: name the checkpoint file with --checkpoint FILE")
     checkpoint_path = checkpoint or resume or (output + ".ckpt.npz" if output else None)
@@ -267,20 +275,23 @@ def train(corpus, output: str | None = None, *, format: str = "auto", output_con
         model.words, model.vectors = model.words + names, np.vstack([model.vectors, rows])
         several = sum(len(s) > 1 for s in sense_model.shares)
         say(f"senses: {several:,} of {len(sense_model.words):,} words kept several, {len(names):,} word#k rows")
-    with together():  # every output, or none
-        if output and classes:
-            from .classes import kmeans_classes, write_classes
+    writes = []  # (path, how): files first, standard output last, so a reader that leaves early loses no file
+    if output and classes:
+        from .classes import kmeans_classes, write_classes
 
-            write_classes(output, model.words, kmeans_classes(model.vectors, min(classes, len(model.words))))
-        elif output:
-            write_vectors(output, model.words, model.vectors, binary_output(output, format))
-        if output_context:
-            write_context(output_context, model, binary_output(output_context, format))
-        if loss_log:
-            with atomic_open(loss_log) as f:
-                f.write(b"epoch\twords\tloss\talpha\tseconds\n")
-                f.write("".join(f"{e}\t{w}\t{loss:.6f}\t{a:.6g}\t{t:.2f}\n"
-                                for e, w, loss, a, t in final.finished).encode())
+        writes.append((output, lambda: write_classes(output, model.words, kmeans_classes(
+            model.vectors, min(classes, len(model.words))))))
+    elif output:
+        writes.append((output, lambda: write_vectors(output, model.words, model.vectors,
+                                                     binary_output(output, format))))
+    if output_context:
+        writes.append((output_context, lambda: write_context(output_context, model,
+                                                             binary_output(output_context, format))))
+    if loss_log:
+        writes.append((loss_log, lambda: _write_loss_log(loss_log, final)))
+    with together():  # every output, or none
+        for _, write in sorted(writes, key=lambda w: w[0] == "-"):
+            write()
     if checkpointing and os.path.exists(checkpoint_path):
         os.remove(checkpoint_path)  # the output is complete: nothing left to resume
     this_run = f" ({final.done - final.resumed_at:,} in this run)" if final.resumed_at else ""
@@ -295,6 +306,12 @@ def train(corpus, output: str | None = None, *, format: str = "auto", output_con
     vectors.progress = final
     vectors.senses = sense_model
     return vectors
+
+
+def _write_loss_log(path: str, final: Progress) -> None:
+    with atomic_open(path) as f:
+        f.write(b"epoch\twords\tloss\talpha\tseconds\n")
+        f.write("".join(f"{e}\t{w}\t{loss:.6f}\t{a:.6g}\t{t:.2f}\n" for e, w, loss, a, t in final.finished).encode())
 
 
 def plus_context(vectors: np.ndarray, context: np.ndarray) -> np.ndarray:

@@ -4,6 +4,7 @@ Order, as word2vec.c's SortVocab: ``</s>`` first, then by descending count,
 ties in order of first appearance; words rarer than ``min_count`` are dropped.
 """
 
+import lzma
 from dataclasses import dataclass
 from itertools import repeat
 from typing import Iterable
@@ -11,7 +12,7 @@ from typing import Iterable
 import numpy as np
 
 from .atomic import atomic_open
-from .corpus import EOS
+from .corpus import EOS, open_by_name
 from .errors import W2VError
 from .idstore import IN_MEMORY_TOKENS, IdStore
 
@@ -43,12 +44,12 @@ class Vocab:
     def read(cls, path: str, min_count: int = 1) -> "Vocab":
         """Read a ``word count`` file (word2vec.c's -read-vocab), then sort and cut like SortVocab."""
         try:
-            with open(path, "rb") as f:
+            with open_by_name(path) as f:  # .gz/.bz2/.xz too, as `w2v vocab -o voc.txt.gz` writes them
                 data = f.read()
         except FileNotFoundError:
             raise W2VError(f"vocabulary file {path} not found") from None
-        except OSError as e:
-            raise W2VError(f"cannot read vocabulary file {path}: {e.strerror or e}") from None
+        except (OSError, EOFError, lzma.LZMAError) as e:  # a corrupt or cut compressed file too
+            raise W2VError(f"cannot read vocabulary file {path}: {getattr(e, 'strerror', None) or e}") from None
         words, counts = [], []
         for lineno, line in enumerate(data.splitlines(), 1):
             fields = line.split()

@@ -92,7 +92,8 @@ TRAINING_OPTIONS = ["model", "dim", "window", "negative", "hs", "sample", "epoch
 @click.option("--save-vocab", type=click.Path(dir_okay=False), help="Also write the vocabulary ('word count' lines).")
 @click.option("--read-vocab", type=click.Path(dir_okay=False), help="Use this vocabulary instead of counting the corpus.")
 @click.option("--output-context", type=click.Path(dir_okay=False),
-              help="Also write the output (context) vectors of negative sampling, same format.")
+              help="Also write the output (context) vectors of negative sampling (format: --format, or by "
+                   "this file's own name).")
 @click.option("--add-context", is_flag=True,
               help="Write each word's vector as its input plus its output vector, both at unit length "
                    "(Levy et al. 2015; GloVe's W + C): better analogies and similarity from skip-gram. "
