@@ -267,7 +267,8 @@ def find_senses(vectors: Vectors, corpus: str, word: str, max_senses: int = 5, c
     occurrences = [o for o, good in zip(occurrences, ok) if good]
     bags, features = bags[ok], features[ok]
     if len(occurrences) < 2:
-        raise W2VError(f"{word!r} occurs {seen} times in {corpus} with usable context: too few to find senses")
+        raise W2VError(f"{word!r} occurs {seen:,} times in {corpus}, {len(occurrences)} of them with known words "
+                       "around it: too few to find senses")
     others, _, known = space.embed(background, features=False)
     base = others[known].mean(axis=0) if known.any() else np.zeros(space.vectors.dim, np.float32)
     mean = features.mean(axis=0)
