@@ -1,5 +1,7 @@
 """Outputs: checked before any work starts, then written to a temp file beside them and
 renamed on success, so an output path holds either its old content or the complete new one.
+A command's several outputs can be renamed together (``together``); a name ending in .gz, .bz2
+or .xz is compressed as it is written; ``-`` is standard output.
 
 Temp files and folders are named ``.NAME.PID.*``: one left by a process that was killed
 (SIGKILL, a power cut) is swept by the next write of the same output.
@@ -191,10 +193,13 @@ def compressor(path: str):
     return None
 
 
+STDOUT_CLOSED = "standard output is closed: nowhere to write the results (use -o FILE, or >FILE)"
+
+
 def stdout_problem() -> str | None:
     """Why '-' cannot be written (standard output closed, or not a byte stream), or None."""
     if sys.stdout is None or getattr(sys.stdout, "closed", False):
-        return "standard output is closed: nowhere to write the results (use -o FILE, or >FILE)"
+        return STDOUT_CLOSED
     if not hasattr(sys.stdout, "buffer"):
         return "standard output takes no bytes here (it was replaced by a text stream): write to a file"
     return None

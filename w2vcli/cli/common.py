@@ -21,6 +21,7 @@ import threading
 import click
 
 from .. import cache
+from ..atomic import STDOUT_CLOSED
 from ..errors import UsageError, W2VError
 from ..vectors import Vectors
 from ..words import json_text, json_word, shown, split_query
@@ -71,7 +72,7 @@ class Command(click.Command):
 
 def _stdout():
     if stdout_closed or sys.stdout is None:
-        raise W2VError("standard output is closed: nowhere to write the results (use -o FILE, or >FILE)")
+        raise W2VError(STDOUT_CLOSED)
     sys.stdout.flush()  # anything Click printed first stays first
     return sys.stdout.buffer
 
