@@ -326,12 +326,33 @@ def test_a_signal_while_reading_the_corpus_exits_128_plus_its_number(tmp_path, s
     assert sorted(p.name for p in tmp_path.iterdir()) == []  # no output, no temp file
 
 
+def test_sweeping_stale_temp_files_spares_files_that_only_look_alike(tmp_path, vecs):
+    dead = int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                              text=True).stdout)
+    stale = tmp_path / f".out.txt.{dead}.x1y2.tmp"
+    stale.write_text("half")
+    keep = [tmp_path / f".out.txt.{dead}.bak", tmp_path / ".out.txt.20240101"]
+    keep[0].write_text("precious")
+    keep[1].mkdir()
+    (keep[1] / "notes").write_text("precious")
+    assert run("convert", vecs, tmp_path / "out.txt").returncode == 0
+    assert not stale.exists() and keep[0].read_text() == "precious" and (keep[1] / "notes").exists()
+
+
+def test_an_output_name_near_the_file_systems_limit_is_written(tmp_path, vecs):
+    name = "v" * 250 + ".txt"  # a temp name adding '.PID.xxxx.tmp' to it would pass 255 bytes
+    r = run("convert", vecs, tmp_path / name)
+    assert r.returncode == 0, r.stderr
+    assert read_vectors(str(tmp_path / name))[1].shape == (7, 6)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["v.bin", name])
+
+
 def test_a_stopped_cache_build_leaves_nothing_and_stale_temp_folders_are_swept(tmp_path, vecs, monkeypatch):
     from w2vcli import cache
     from w2vcli.cli.common import Terminated
 
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
-    stale = tmp_path / f".v.bin.w2vcache.{int(dead.stdout)}.abc"  # as a SIGKILLed build leaves it
+    stale = tmp_path / f".v.bin.w2vcache.{int(dead.stdout)}.abc.tmp"  # as a SIGKILLed build leaves it
     stale.mkdir()
     (stale / "vectors.npy").write_bytes(b"half")
     original = cache._synced

@@ -32,7 +32,7 @@ def check_writable(path: str) -> None:
     if not os.access(directory, os.W_OK):
         raise W2VError(f"cannot write {path}: directory {directory} is not writable")
     try:  # what access() cannot tell: /proc, /sys, a full or read-only file system
-        fd, probe = tempfile.mkstemp(prefix=temp_prefix(path), suffix=".tmp", dir=directory)
+        fd, probe = tempfile.mkstemp(prefix=temp_prefix(path), suffix=TEMP_SUFFIX, dir=directory)
         os.close(fd)
         os.remove(probe)
     except OSError as e:
@@ -66,17 +66,29 @@ def refuse_same_files(outputs: dict[str, str | None], inputs: dict[str, str | No
                 raise UsageError(f"{name} and {other} are the same file ({path})")
 
 
+NAME_IN_TEMP = 100  # bytes of the output's name kept in its temp names (the file system allows 255)
+TEMP_SUFFIX = ".tmp"
+
+
+def _lead(name: str) -> str:
+    return "." + os.fsdecode(os.fsencode(name)[:NAME_IN_TEMP]) + "."
+
+
 def temp_prefix(path: str) -> str:
-    """The prefix of this process's temp files for path: ``.NAME.PID.``"""
-    return f".{os.path.basename(path)}.{os.getpid()}."
+    """The prefix of this process's temp files and folders for path: ``.NAME.PID.`` (NAME cut
+    to NAME_IN_TEMP bytes); they all end in TEMP_SUFFIX."""
+    return f"{_lead(os.path.basename(path))}{os.getpid()}."
 
 
 def sweep_stale(directory: str, name: str) -> None:
-    """Remove temp files and folders for ``name`` in directory whose process is gone."""
-    lead = f".{name}."
+    """Remove the temp files and folders for ``name`` in directory whose process is gone: only
+    names of our own pattern, ``.NAME.PID.<random>.tmp``, never another file that looks alike."""
+    lead = _lead(name)
     with contextlib.suppress(OSError):
         for entry in os.listdir(directory):
-            pid = entry[len(lead) :].split(".", 1)[0] if entry.startswith(lead) else ""
+            if not entry.startswith(lead) or not entry.endswith(TEMP_SUFFIX):
+                continue
+            pid = entry[len(lead) :].split(".", 1)[0]
             if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
                 target = os.path.join(directory, entry)
                 if os.path.isdir(target) and not os.path.islink(target):
@@ -115,7 +127,7 @@ def atomic_open(path: str, compressed: bool = True):
     directory = os.path.dirname(os.path.abspath(path))
     sweep_stale(directory, os.path.basename(path))
     try:
-        fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path), suffix=".tmp", dir=directory)
+        fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path), suffix=TEMP_SUFFIX, dir=directory)
     except OSError as e:
         raise W2VError(f"cannot write {path}: {e.strerror or e}") from None
     compress = compressor(path) if compressed else None

@@ -18,7 +18,7 @@ import tempfile
 
 import numpy as np
 
-from .atomic import sweep_stale, temp_prefix
+from .atomic import TEMP_SUFFIX, sweep_stale, temp_prefix
 from .formats import read_vectors
 from .vectors import Vectors
 from .words import decode_word, encode_word
@@ -99,7 +99,7 @@ def _write_cache(path: str, vectors: Vectors) -> None:
     parent = os.path.dirname(os.path.abspath(target))
     prefix = temp_prefix(target)
     sweep_stale(parent, os.path.basename(target))
-    tmp = tempfile.mkdtemp(prefix=prefix, dir=parent)
+    tmp = tempfile.mkdtemp(prefix=prefix, suffix=TEMP_SUFFIX, dir=parent)
     try:
         try:  # the words first: a word holding a newline stops the build before the big write
             _synced(os.path.join(tmp, "words.txt"), lambda f: _write_words(f, vectors.words))
