@@ -118,6 +118,22 @@ def test_an_output_through_a_symlink_keeps_the_link(tmp_path, topics):
     assert (tmp_path / "link.bin").is_symlink() and read_vectors(str(tmp_path / "target.bin"))[1].shape[1] == 8
 
 
+def test_closed_standard_input_is_one_line_for_every_reader(tmp_path, topics):
+    for command in (f"w2v train - -o {tmp_path}/v.bin {' '.join(SMALL)}", "w2v vocab -", "w2v tokenize",
+                    "w2v tokenize -", f"w2v phrases - -o {tmp_path}/p.txt"):
+        one_line_error(shell(f"{command} <&-"), 1, "standard input is closed")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["topics.txt"]
+
+
+def test_phrases_reads_a_fifo_twice_without_hanging(tmp_path, topics):
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    r = shell(f"(cat {topics} > {fifo} &); w2v phrases {fifo} -o {tmp_path}/a.txt -q --passes 2", timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert run("phrases", topics, "-o", tmp_path / "b.txt", "-q", "--passes", 2).returncode == 0
+    assert (tmp_path / "a.txt").read_bytes() == (tmp_path / "b.txt").read_bytes()
+
+
 def test_the_same_file_error_names_the_corpus_once(tmp_path, topics, w2v):
     r = w2v("train", topics, "-o", topics, *SMALL)
     assert f"is the same file as CORPUS {topics}: it would" in r.stderr

@@ -32,6 +32,13 @@ _SEPARATORS = bytes.maketrans(b"\t\x00", b"  ")
 _OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open, ".lzma": lzma.open}
 
 
+STDIN_CLOSED = "standard input is closed: nothing to read (give a file, or <FILE)"
+
+
+def is_stdin(stream) -> bool:
+    return sys.stdin is not None and stream is sys.stdin.buffer
+
+
 def open_by_name(path: str) -> BinaryIO:
     """A file for binary reading, decompressed where its name ends in .gz, .bz2, .xz or .lzma."""
     return _OPENERS.get(os.path.splitext(path)[1].lower(), open)(path, "rb")
@@ -40,6 +47,8 @@ def open_by_name(path: str) -> BinaryIO:
 def open_corpus(path: str) -> BinaryIO:
     """Open a corpus for binary reading: a path, a compressed path, or '-' for stdin."""
     if path == "-":
+        if sys.stdin is None:
+            raise W2VError(STDIN_CLOSED)
         return sys.stdin.buffer
     if os.path.isdir(path):
         raise W2VError(f"corpus {path} is a directory, not a file")
@@ -143,7 +152,7 @@ def read_corpus(paths: list[str], tokens: Callable[[BinaryIO], Iterator[list[byt
             if i < len(paths) - 1 and last is not None and last != EOS:
                 yield [EOS]
         finally:
-            if stream is not sys.stdin.buffer:
+            if not is_stdin(stream):
                 stream.close()
 
 

@@ -264,10 +264,10 @@ def phrases(source: str, target: str, threshold: float = 100.0, min_count: int =
     workdir = tempfile.mkdtemp(prefix=".w2v-phrases-", dir=os.path.dirname(os.path.abspath(target)))
     try:
         current = source
-        if source == "-":  # two passes over stdin: keep a copy
+        if source == "-" or not os.path.isfile(source):  # two passes over stdin or a FIFO: keep a copy
             current = os.path.join(workdir, "stdin")
-            with open(current, "wb") as f:
-                shutil.copyfileobj(open_corpus("-"), f)
+            with contextlib.closing(open_corpus(source)) as stream, open(current, "wb") as f:
+                shutil.copyfileobj(stream, f)
         joins = []
         for p in range(passes):
             counts = count_pairs(current, min_count)

@@ -9,7 +9,7 @@ import click
 import numpy as np
 
 from ..atomic import COMPRESSED_SUFFIXES, atomic_open, check_writable, refuse_same_files
-from ..errors import UsageError
+from ..errors import UsageError, W2VError
 from ..formats import VectorReader, VectorWriter
 from ..words import encode_word, json_text, json_word, shown
 from .common import (
@@ -336,10 +336,12 @@ def tokenize_cmd(inputs, output, keep_case, punct, numbers, segment, quiet):
       w2v tokenize raw.txt | w2v train - -o vecs.bin
       w2v tokenize zh.txt --segment jieba | w2v train - -o zh.bin --min-count 2
     """
-    from ..corpus import open_corpus
+    from ..corpus import STDIN_CLOSED, is_stdin, open_corpus
     from ..tokenize import TokenizeOptions, TokenizeStats, tokenize_stream
 
     options = TokenizeOptions(keep_case=keep_case, punct=punct, numbers=numbers, segment=segment)
+    if not inputs and sys.stdin is None:
+        raise W2VError(STDIN_CLOSED)
     if not inputs and sys.stdin.isatty():
         raise UsageError("give INPUT files, or pipe text on stdin (w2v tokenize - reads the terminal)")
     inputs = inputs or ("-",)
@@ -361,7 +363,7 @@ def tokenize_cmd(inputs, output, keep_case, punct, numbers, segment, quiet):
             try:
                 tokenize_stream(stream, out, options, stats, progress)
             finally:
-                if stream is not sys.stdin.buffer:
+                if not is_stdin(stream):
                     stream.close()
 
     if output == "-":
