@@ -134,6 +134,30 @@ def test_phrases_reads_a_fifo_twice_without_hanging(tmp_path, topics):
     assert (tmp_path / "a.txt").read_bytes() == (tmp_path / "b.txt").read_bytes()
 
 
+def test_a_damaged_or_foreign_checkpoint_is_one_line(tmp_path, topics):
+    import json
+
+    np.save(tmp_path / "array.npy", np.zeros(3))
+    (tmp_path / "empty.npz").write_bytes(b"")
+    np.savez(tmp_path / "list.npz", meta=np.frombuffer(json.dumps([1]).encode(), np.uint8))
+    for name in ("array.npy", "empty.npz", "list.npz"):
+        r = run("train", topics, "-o", tmp_path / "v.bin", "--resume", tmp_path / name, *SMALL)
+        one_line_error(r, 1, "is not a readable w2v checkpoint")
+
+
+def test_a_vocabulary_file_with_an_absurd_count_or_corrupt_compression_is_one_line(tmp_path, topics):
+    import gzip
+
+    (tmp_path / "huge.txt").write_text("bank 99999999999999999999999999\n")
+    one_line_error(run("train", topics, "-o", tmp_path / "v.bin", "--read-vocab", tmp_path / "huge.txt", *SMALL),
+                   1, "beyond any corpus")
+    data = bytearray(gzip.compress(b"bank 5\nriver 4\n" * 200))
+    data[20:40] = bytes(b ^ 0x55 for b in data[20:40])
+    (tmp_path / "bad.txt.gz").write_bytes(bytes(data))
+    one_line_error(run("train", topics, "-o", tmp_path / "v.bin", "--read-vocab", tmp_path / "bad.txt.gz", *SMALL),
+                   1, "cannot read vocabulary file")
+
+
 def test_the_same_file_error_names_the_corpus_once(tmp_path, topics, w2v):
     r = w2v("train", topics, "-o", topics, *SMALL)
     assert f"is the same file as CORPUS {topics}: it would" in r.stderr

@@ -9,7 +9,6 @@ writes the same file as a run never stopped; a run may resume with another numbe
 
 import dataclasses
 import json
-import zipfile
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,22 +44,24 @@ def save(path: str, config: TrainConfig, vocab: Vocab, corpus_tokens: int, state
 
 def load(path: str) -> Checkpoint:
     try:
-        with np.load(path, allow_pickle=False) as z:
+        with np.load(path, allow_pickle=False) as z:  # an .npy gives an array, not an archive: TypeError
             meta = json.loads(z["meta"].tobytes())
+            if not isinstance(meta, dict):
+                raise ValueError("its metadata is not a record")
             if meta.get("version") != VERSION:
                 raise W2VError(f"{path}: a checkpoint of another version ({meta.get('version')})")
             vocab = Vocab(z["words"].tobytes().split(b"\n"), z["counts"].astype(np.int64))
             state = State(z["syn0"], z["syn1neg"], z["syn1"], z["pos"], z["positions"], z["rngs"], int(z["done"][0]),
                           z["epochs"], float(z["seconds"][0]))
+        config = TrainConfig(**meta["config"])
+        corpus_tokens = int(meta["corpus_tokens"])
+    except W2VError:
+        raise
     except FileNotFoundError:
         raise W2VError(f"checkpoint {path} not found") from None
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile, json.JSONDecodeError) as e:
-        raise W2VError(f"{path} is not a readable w2v checkpoint ({e})") from None
-    try:
-        config = TrainConfig(**meta["config"])
-    except TypeError as e:
-        raise W2VError(f"{path} is not a readable w2v checkpoint ({e})") from None
+    except Exception as e:  # whatever a damaged or foreign file raises (empty, .npy, edited): one line
+        raise W2VError(f"{path} is not a readable w2v checkpoint ({type(e).__name__}: {e})") from None
     if len(vocab.words) != len(state.syn0) or state.syn0.shape[1] != config.dim \
             or state.epochs.shape != (config.epochs, EPOCH_FIELDS):
         raise W2VError(f"{path}: the checkpoint's vocabulary and matrices disagree")
-    return Checkpoint(config, vocab, int(meta["corpus_tokens"]), state, meta.get("every"))
+    return Checkpoint(config, vocab, corpus_tokens, state, meta.get("every"))

@@ -5,6 +5,7 @@ ties in order of first appearance; words rarer than ``min_count`` are dropped.
 """
 
 import lzma
+import zlib
 from dataclasses import dataclass
 from itertools import repeat
 from typing import Iterable
@@ -48,7 +49,7 @@ class Vocab:
                 data = f.read()
         except FileNotFoundError:
             raise W2VError(f"vocabulary file {path} not found") from None
-        except (OSError, EOFError, lzma.LZMAError) as e:  # a corrupt or cut compressed file too
+        except (OSError, EOFError, lzma.LZMAError, zlib.error) as e:  # a corrupt or cut compressed file too
             raise W2VError(f"cannot read vocabulary file {path}: {getattr(e, 'strerror', None) or e}") from None
         words, counts = [], []
         for lineno, line in enumerate(data.splitlines(), 1):
@@ -57,6 +58,8 @@ class Vocab:
                 continue
             if len(fields) != 2 or not fields[1].isdigit():
                 raise W2VError(f"{path}:{lineno}: expected 'word count', got {line[:60]!r}")
+            if int(fields[1]) >= 1 << 62:  # counts are int64 (word2vec.c's long long)
+                raise W2VError(f"{path}:{lineno}: a count of {len(fields[1])} digits is beyond any corpus")
             words.append(fields[0])
             counts.append(int(fields[1]))
         if not words:
