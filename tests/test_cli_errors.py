@@ -3,6 +3,7 @@
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from w2vcli.formats import write_vectors
@@ -168,3 +169,39 @@ def test_max_vocab_build_prunes_while_counting_and_says_how_many(tmp_path, w2v):
 ])
 def test_options_that_do_not_go_together(tmp_path, topics, w2v, options, fragment):
     assert_one_line_error(w2v("train", topics, "-o", tmp_path / "v.bin", *options), 2, fragment)
+
+
+def test_clicks_own_usage_errors_are_one_line_too(tmp_path, topics, w2v):
+    path = tmp_path / "v.bin"
+    write_vectors(str(path), [b"</s>", b"bank", b"river"], np.eye(3, dtype=np.float32), binary=True)
+    assert_one_line_error(w2v("nearest", "bank", "-m", path, "-n", 0), 2, "'-n'", "nearest --help)")
+    assert_one_line_error(w2v("nearest", "bank", "-m", tmp_path), 2, "is a directory")
+    assert_one_line_error(w2v("export", "-m", path, "--vocab", topics, "-o", tmp_path / "e.npy", "--seed", -1), 2,
+                          "--seed")
+    for option, value in (("--threshold", "nan"), ("--threshold", "inf")):  # a range check lets NaN through
+        r = w2v("phrases", topics, "-o", tmp_path / "p.txt", option, value)
+        assert_one_line_error(r, 2, f"{option} must be a finite number")
+    assert_one_line_error(w2v("serve", "-m", path, "--host", ""), 2, "--host is empty")
+
+
+def test_word_lists_and_evaluation_sets_may_be_compressed_and_scores_must_be_numbers(tmp_path, w2v):
+    import gzip
+
+    path = tmp_path / "v.bin"
+    write_vectors(str(path), [b"</s>", b"bank", b"river", b"money"], np.eye(4, dtype=np.float32), binary=True)
+    (tmp_path / "pairs.tsv.gz").write_bytes(gzip.compress(b"bank\triver\t5\nbank\tmoney\t3\nriver\tmoney\t1\n"))
+    r = w2v("eval", "-m", path, "--pairs", tmp_path / "pairs.tsv.gz")
+    assert r.exit_code == 0 and "3 pairs" in r.stdout, r.stderr
+    (tmp_path / "tokens.txt.gz").write_bytes(gzip.compress(b"bank\nriver\n"))
+    r = w2v("export", "-m", path, "--vocab", tmp_path / "tokens.txt.gz", "-o", tmp_path / "e.npy")
+    assert r.exit_code == 0 and np.load(tmp_path / "e.npy").shape == (2, 4), r.stderr
+    (tmp_path / "nan.tsv").write_text("bank\triver\t5\nbank\tmoney\tnan\n")
+    assert_one_line_error(w2v("eval", "-m", path, "--pairs", tmp_path / "nan.tsv"), 1, "not a finite number")
+
+
+def test_a_joiner_that_is_not_utf8_joins_as_bytes(tmp_path, w2v):
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("new york is big\n" * 200)
+    r = w2v("phrases", corpus, "-o", tmp_path / "p.txt", "--joiner", "\udcff", "--min-count", 1, "--threshold", 1)
+    assert r.exit_code == 0, r.stderr
+    assert b"new\xffyork" in (tmp_path / "p.txt").read_bytes()

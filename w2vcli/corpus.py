@@ -44,6 +44,18 @@ def open_by_name(path: str) -> BinaryIO:
     return _OPENERS.get(os.path.splitext(path)[1].lower(), open)(path, "rb")
 
 
+def read_whole(path: str, what: str) -> bytes:
+    """A small file's bytes (a word list, a vocabulary, an evaluation set), decompressed where its
+    name says so; ``what`` names it in the one-line errors."""
+    try:
+        with open_by_name(path) as f:
+            return f.read()
+    except FileNotFoundError:
+        raise W2VError(f"{what} {path} not found") from None
+    except (OSError, EOFError, lzma.LZMAError, zlib.error) as e:  # unreadable, or a corrupt or cut compressed file
+        raise W2VError(f"cannot read {what} {path}: {getattr(e, 'strerror', None) or e}") from None
+
+
 def open_corpus(path: str) -> BinaryIO:
     """Open a corpus for binary reading: a path, a compressed path, or '-' for stdin."""
     if path == "-":

@@ -1,10 +1,12 @@
 """Standard intrinsic evaluations: word analogies (word2vec.c's compute-accuracy protocol)
 and word-pair similarity (Spearman correlation with human scores)."""
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from .corpus import read_whole
 from .errors import W2VError
 from .vectors import SCORE_BUDGET, Vectors, first_index
 
@@ -62,13 +64,7 @@ def _folded_index(vectors: Vectors, n: int, case_fold: bool):
 
 
 def _read_lines(path: str) -> list[str]:
-    try:
-        with open(path, "rb") as f:
-            return f.read().decode("utf-8", "surrogateescape").splitlines()
-    except FileNotFoundError:
-        raise W2VError(f"evaluation file {path} not found") from None
-    except OSError as e:
-        raise W2VError(f"cannot read evaluation file {path}: {e.strerror or e}") from None
+    return read_whole(path, "evaluation file").decode("utf-8", "surrogateescape").splitlines()
 
 
 def analogies(vectors: Vectors, path: str, restrict: int = 30_000, case_fold: bool = True) -> AnalogyResult:
@@ -152,6 +148,8 @@ def word_pairs(vectors: Vectors, path: str, restrict: int = 300_000, case_fold: 
             if rows == 1:
                 continue  # a header row
             raise W2VError(f"{path}:{lineno}: the score {fields[2]!r} is not a number") from None
+        if not math.isfinite(score):
+            raise W2VError(f"{path}:{lineno}: the score {fields[2]!r} is not a finite number")
         a, b = index.get(fold(fields[0].strip()), -1), index.get(fold(fields[1].strip()), -1)
         if a < 0 or b < 0:
             oov += 1

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .atomic import atomic_open
+from .corpus import read_whole
 from .errors import W2VError
 from .formats import write_vectors
 from .vectors import Vectors, encode_word
@@ -23,13 +24,7 @@ class Alignment:
 
 def read_tokens(path: str) -> list[str]:
     """A model vocabulary: one token per line, in the model's order (anything after a tab is ignored)."""
-    try:
-        with open(path, "rb") as f:
-            lines = f.read().decode("utf-8", "surrogateescape").splitlines()
-    except FileNotFoundError:
-        raise W2VError(f"vocabulary file {path} not found") from None
-    except OSError as e:
-        raise W2VError(f"cannot read vocabulary file {path}: {e.strerror or e}") from None
+    lines = read_whole(path, "vocabulary file").decode("utf-8", "surrogateescape").splitlines()
     tokens = [line.split("\t")[0] for line in lines]
     if not tokens:
         raise W2VError(f"vocabulary file {path} is empty")

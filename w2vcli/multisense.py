@@ -26,6 +26,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .corpus import read_whole
 from .errors import UsageError, W2VError
 from .jit import njit
 from .kernels import (
@@ -205,13 +206,7 @@ def train_multisense(ids, w, tab, opt, schedule, done_before, done_scale, me, sn
 
 def read_words(path: str) -> list[bytes]:
     """A file of words, one per line (the first field of each; blank lines skipped), as raw bytes."""
-    try:
-        with open(path, "rb") as f:
-            lines = f.read().splitlines()
-    except FileNotFoundError:
-        raise W2VError(f"--senses-words file {path} not found") from None
-    except (OSError, IsADirectoryError) as e:
-        raise W2VError(f"cannot read --senses-words file {path}: {e.strerror or e}") from None
+    lines = read_whole(path, "--senses-words file").splitlines()
     words = [line.split()[0] for line in lines if line.split()]
     if not words:
         raise W2VError(f"--senses-words file {path} lists no words")

@@ -4,8 +4,6 @@ Order, as word2vec.c's SortVocab: ``</s>`` first, then by descending count,
 ties in order of first appearance; words rarer than ``min_count`` are dropped.
 """
 
-import lzma
-import zlib
 from dataclasses import dataclass
 from itertools import repeat
 from typing import Iterable
@@ -13,7 +11,7 @@ from typing import Iterable
 import numpy as np
 
 from .atomic import atomic_open
-from .corpus import EOS, open_by_name
+from .corpus import EOS, read_whole
 from .errors import W2VError
 from .idstore import IN_MEMORY_TOKENS, IdStore
 
@@ -44,13 +42,7 @@ class Vocab:
     @classmethod
     def read(cls, path: str, min_count: int = 1) -> "Vocab":
         """Read a ``word count`` file (word2vec.c's -read-vocab), then sort and cut like SortVocab."""
-        try:
-            with open_by_name(path) as f:  # .gz/.bz2/.xz too, as `w2v vocab -o voc.txt.gz` writes them
-                data = f.read()
-        except FileNotFoundError:
-            raise W2VError(f"vocabulary file {path} not found") from None
-        except (OSError, EOFError, lzma.LZMAError, zlib.error) as e:  # a corrupt or cut compressed file too
-            raise W2VError(f"cannot read vocabulary file {path}: {getattr(e, 'strerror', None) or e}") from None
+        data = read_whole(path, "vocabulary file")  # .gz/.bz2/.xz too, as `w2v vocab -o voc.txt.gz` writes them
         words, counts = [], []
         for lineno, line in enumerate(data.splitlines(), 1):
             fields = line.split()

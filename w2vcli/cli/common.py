@@ -13,6 +13,7 @@ Output rules, in every command:
 """
 
 import json
+import math
 import os
 import signal
 import sys
@@ -41,9 +42,30 @@ def _raise_terminated(signum, frame):
     raise Terminated()
 
 
+class _OneLineUsage(click.ClickException):
+    """Click's own usage errors (a bad option value, a missing argument) as our one line."""
+
+    exit_code = 2
+
+    def show(self, file=None) -> None:
+        say(f"w2v: error: {self.format_message()}")
+
+
 class Command(click.Command):
-    """Turns our W2VError into ``w2v: error: ...`` and its exit code, signals into 130/143, and a
-    closed pipe into a quiet exit, in one place."""
+    """Turns our W2VError into ``w2v: error: ...`` and its exit code, Click's usage errors into
+    the same one line, running out of memory into one too, signals into 130/143, and a closed
+    pipe into a quiet exit, in one place."""
+
+    def parse_args(self, ctx, args):
+        try:
+            rest = super().parse_args(ctx, args)
+        except click.UsageError as e:
+            raise _OneLineUsage(f"{e.format_message().rstrip('.')} (see {ctx.command_path} --help)") from None
+        for param in self.params:  # a range check lets NaN through (every comparison with it is false)
+            value = ctx.params.get(param.name)
+            if isinstance(value, float) and not math.isfinite(value):
+                raise _OneLineUsage(f"{param.opts[-1]} must be a finite number, not {value}")
+        return rest
 
     def invoke(self, ctx):
         previous = None
@@ -56,6 +78,10 @@ class Command(click.Command):
         except W2VError as e:
             say(f"w2v: error: {e}")
             ctx.exit(e.exit_code)
+        except MemoryError:
+            say("w2v: error: out of memory (the machine's, or a limit such as ulimit -v): a smaller input or "
+                "--limit, or more memory")
+            ctx.exit(1)
         except KeyboardInterrupt:
             say("w2v: interrupted (SIGINT): stopped, no output written")
             ctx.exit(128 + signal.SIGINT)

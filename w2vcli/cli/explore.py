@@ -33,6 +33,9 @@ def serve_cmd(ctx, models, corpus, host, port, no_cache, log_requests):
     """
     from ..serve import Api, Server, _loopback
 
+    if not host.strip():
+        raise UsageError("--host is empty: give an address (127.0.0.1 for this machine only, 0.0.0.0 for every "
+                         "interface)")
     if len(models) > 2:
         raise UsageError(f"serve compares at most two vector files, got {len(models)}")
     paths = list(models) or [_model_path(None)]

@@ -91,7 +91,7 @@ def phrases(corpus, output, threshold, min_count, passes, joiner, quiet):
     check_writable(output)
     if not joiner or any(c.isspace() for c in joiner):
         raise UsageError("--joiner must be non-empty and hold no whitespace")
-    run_phrases(corpus, output, threshold, min_count, passes, joiner.encode(), report)
+    run_phrases(corpus, output, threshold, min_count, passes, encode_word(joiner), report)
 
 
 @click.command(cls=Command)
@@ -139,7 +139,7 @@ def classes(model, as_json, no_cache, k, output):
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Where to write the matrix.")
 @click.option("--oov", type=click.Choice(["random", "zeros", "mean"]), default="random", show_default=True,
               help="Rows for tokens without a vector.")
-@click.option("--seed", type=int, default=1, show_default=True, help="Seed for --oov random.")
+@click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=1, show_default=True, help="Seed for --oov random.")
 @click.option("--format", "fmt", type=click.Choice(["auto", "npy", "npz", "txt"]), default="auto", show_default=True,
               help="auto: by the output's extension (.npy, .npz, else txt).")
 def export(model, as_json, no_cache, vocab_path, output, oov, seed, fmt):
@@ -238,7 +238,8 @@ def plot(words, model, as_json, no_cache, output, neighbours, method):
 @click.option("--tag", "tag_file", type=click.Path(dir_okay=False),
               help="Instead: a file of words (one per line) to tag as word#k throughout the corpus.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="With --tag: the tagged corpus.")
-@click.option("--seed", type=int, default=1, show_default=True, help="Sampling and k-means seed.")
+@click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=1, show_default=True,
+              help="Sampling and k-means seed.")
 def senses(word, model, as_json, no_cache, corpus, max_senses, force, contexts, window, count, examples,
            context_model, tag_file, output, seed):
     """The senses of WORD: its occurrences in the corpus, clustered by their contexts, with each
