@@ -513,3 +513,20 @@ def test_the_memory_check_counts_available_memory(monkeypatch, tmp_path, topics)
     monkeypatch.setattr(train_module, "available_memory", lambda: 1000)
     with pytest.raises(W2VError, match="memory is available"):
         train(str(topics), min_count=1, threads=1)
+
+
+def test_a_damaged_cache_is_rebuilt_not_believed(tmp_path, vecs):
+    from w2vcli import cache
+
+    truth = cache.parse(str(vecs)).similarity("bank", "river")
+    cache.load(str(vecs))  # builds the cache
+    folder = tmp_path / "v.bin.w2vcache"
+    damage = [lambda: np.save(folder / "norms.npy", np.zeros(7, np.float32)),
+              lambda: np.save(folder / "vectors.npy", np.load(folder / "vectors.npy")[:, :3].copy()),
+              lambda: np.save(folder / "norms.npy", np.zeros((7, 2), np.float32)),
+              lambda: (folder / "meta.json").write_text("[]")]
+    for spoil in damage:
+        spoil()
+        r = run("similarity", "bank", "river", "-m", vecs)
+        assert r.returncode == 0 and abs(float(r.stdout) - truth) < 1e-5, (r.stdout, r.stderr)
+        assert cache._read_cache(str(vecs)) is not None  # and rebuilt whole

@@ -60,7 +60,7 @@ def _read_cache(path: str) -> Vectors | None:
     try:
         with open(os.path.join(directory, "meta.json")) as f:
             meta = json.load(f)
-        if meta.get("source") != _stamp(path):
+        if not isinstance(meta, dict) or meta.get("source") != _stamp(path):
             return None
         matrix = np.load(os.path.join(directory, "vectors.npy"), mmap_mode="r")
         norms = np.load(os.path.join(directory, "norms.npy"))
@@ -68,9 +68,22 @@ def _read_cache(path: str) -> Vectors | None:
             words = f.read().split(b"\n")[:-1]
     except (OSError, ValueError, KeyError):
         return None
-    if len(words) != len(matrix) or len(norms) != len(matrix) or matrix.dtype != np.float32:
-        return None
+    if not _consistent(meta, words, matrix, norms):
+        return None  # damaged or edited: parsed again, and the cache rebuilt
     return Vectors([decode_word(w) for w in words], matrix, norms)
+
+
+def _consistent(meta: dict, words: list, matrix: np.ndarray, norms: np.ndarray, sample: int = 64) -> bool:
+    """The cache's parts agree with each other and with what was recorded when it was built,
+    and the norms of a few rows (the first, the last, some between) are those of the rows."""
+    if matrix.dtype != np.float32 or matrix.ndim != 2 or norms.dtype != np.float32 or norms.shape != (len(matrix),):
+        return False
+    if len(words) != len(matrix) or meta.get("rows", len(matrix)) != len(matrix) \
+            or meta.get("dim", matrix.shape[1]) != matrix.shape[1]:
+        return False
+    rows = np.unique(np.linspace(0, len(matrix) - 1, min(sample, len(matrix))).astype(np.int64))
+    expected = np.linalg.norm(np.asarray(matrix[rows], np.float64), axis=1)
+    return bool(np.allclose(norms[rows], expected, rtol=1e-4, atol=1e-30, equal_nan=True))
 
 
 def _synced(path: str, write) -> None:
