@@ -373,3 +373,14 @@ def test_an_output_named_gz_bz2_or_xz_is_compressed_as_named(tmp_path, topics, w
     assert r.exit_code == 0, r.stderr
     words, matrix, binary = read_vectors(str(tmp_path / f"v.txt{suffix}"))
     assert not binary and words == read_vectors(str(tmp_path / "v.bin"))[0]
+
+
+def test_a_text_file_whose_header_disagrees_with_its_rows_is_refused_not_read_as_binary(tmp_path, w2v):
+    rows = "".join(f"w{i} " + " ".join(f"{(i + j) / 10:.6f}" for j in range(4)) + "\n" for i in range(5))
+    for header in ("5 5", "5 3"):
+        (tmp_path / "v.txt").write_text(f"{header}\n{rows}")
+        r = w2v("info", tmp_path / "v.txt")
+        assert r.exit_code == 1 and "Traceback" not in r.stderr and "values" in r.stderr, r.stderr
+    (tmp_path / "v.txt").write_text("3 2\nnew york 0.5 0.25\nbank 1.0 0.0\nriver 0.0 1.0\n")  # a word with a space, first
+    words, matrix, binary = read_vectors(str(tmp_path / "v.txt"))
+    assert not binary and words[0] == b"new york" and matrix.shape == (3, 2)

@@ -137,10 +137,17 @@ def _header(data: bytes, path: str) -> tuple[int | None, int, int]:
 
 
 def looks_binary(data, offset: int, dim: int) -> bool:
-    """A text file's first row is a word and ``dim`` printable fields on one line; float32 bytes almost never are."""
+    """A text file's first row is a word and ``dim`` printable fields on one line; float32 bytes almost never are.
+    A first row of text whose fields after the word are all numbers, but not ``dim`` of them, is a
+    text file whose header disagrees with its rows: a ValueError, not binary garbage."""
     end = data.find(b"\n", offset, offset + 64 * (dim + 1) + (1 << 16))
     fields = bytes(data[offset : end if end >= 0 else offset + 64 * (dim + 1)]).split()
-    return len(fields) != dim + 1 or not all(_printable(f) for f in fields[1:])
+    if len(fields) >= dim + 1 and all(_printable(f) for f in fields[len(fields) - dim :]):
+        return False  # text (a word holding spaces has more fields before its numbers)
+    values = fields[1:]
+    if end >= 0 and values and all(_printable(f) and _is_number(f) for f in values):
+        raise ValueError(f"its first row has {len(values)} values, its header says {dim}")
+    return True
 
 
 def _printable(field: bytes) -> bool:
@@ -165,7 +172,10 @@ class VectorReader:
         self.stream, head, self.compressed = open_vector_file(path)
         try:
             self.rows, self.dim, offset = _header(head, path)
-            self.binary = self.rows is not None and looks_binary(head, offset, self.dim)
+            try:
+                self.binary = self.rows is not None and looks_binary(head, offset, self.dim)
+            except ValueError as e:
+                raise W2VError(f"{path}: not a word2vec file: {e}") from None
             if self.rows is not None:
                 self._check_size(self.rows)
         except BaseException:
