@@ -105,3 +105,16 @@ def test_the_scores_behind_the_count_are_shown(planted, w2v, tmp_path):
     line = r.stderr.strip().splitlines()[-1]
     shown = dict(part.split(": ") for part in line.split("2..3 senses: ")[1].split("; ")[0].split(", "))
     assert set(shown) == {"2", "3"} and all(float(v) >= threshold for v in shown.values()), line
+
+
+def test_forcing_more_senses_than_distinct_contexts_gives_fewer_not_nan(tmp_path, w2v):
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("a x b\n" * 300 + "c y d e f\n" * 300)  # every context of x is the same
+    r = w2v("train", corpus, "-o", tmp_path / "v.txt", "--dim", 8, "--min-count", 1, "--threads", 1, "-q")
+    assert r.exit_code == 0, r.stderr
+    r = w2v("senses", "x", "-m", tmp_path / "v.txt", "--corpus", corpus, "--senses", 3, "--json")
+    assert r.exit_code == 0, r.stderr
+    import json
+
+    result = json.loads(r.stdout)
+    assert len(result["senses"]) == 1 and "NaN" not in r.stdout and "Infinity" not in r.stdout

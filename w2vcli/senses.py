@@ -286,6 +286,9 @@ def find_senses(vectors: Vectors, corpus: str, word: str, max_senses: int = 5, c
         k = max([kk for kk in scores if kk <= max_senses and scores[kk] < SPLIT_COSINE and shares[kk] >= MIN_SHARE],
                 default=1)
         labels = splits[k]
+    used = np.unique(labels)
+    if len(used) < k:  # k-means left a sense empty (fewer distinct contexts than senses asked for): k is fewer
+        labels, k = np.searchsorted(used, labels), len(used)
     order = np.argsort(-np.bincount(labels, minlength=k), kind="stable")  # biggest sense first
     labels = np.argsort(order)[labels]
     result = []
