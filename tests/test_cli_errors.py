@@ -205,3 +205,14 @@ def test_a_joiner_that_is_not_utf8_joins_as_bytes(tmp_path, w2v):
     r = w2v("phrases", corpus, "-o", tmp_path / "p.txt", "--joiner", "\udcff", "--min-count", 1, "--threshold", 1)
     assert r.exit_code == 0, r.stderr
     assert b"new\xffyork" in (tmp_path / "p.txt").read_bytes()
+
+
+def test_an_all_zero_vector_has_no_neighbours_and_words_in_errors_are_shown_as_on_stdout(tmp_path, w2v):
+    path = tmp_path / "v.bin"
+    matrix = np.eye(4, dtype=np.float32)
+    matrix[1] = 0
+    write_vectors(str(path), [b"</s>", b"zero", b"river", b"caf\xe9"], matrix, binary=True)
+    assert_one_line_error(w2v("nearest", "zero", "-m", path), 1, "'zero' has an all-zero vector")
+    assert_one_line_error(w2v("similarity", "zero", "river", "-m", path), 1, "all-zero vector")
+    assert w2v("similarity", "river", "caf\\xe9", "-m", path).exit_code == 0
+    assert_one_line_error(w2v("nearest", "caf\udce8", "-m", path), 1, "unknown word 'caf\\xe8'")  # as stdout shows it

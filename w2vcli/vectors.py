@@ -6,7 +6,7 @@ import numpy as np
 
 from .errors import UsageError, W2VError
 from .formats import binary_name, write_vectors
-from .words import decode_word, encode_word, unescape
+from .words import decode_word, encode_word, shown, unescape
 
 __all__ = ["Vectors", "decode_word", "encode_word", "first_index"]
 
@@ -118,7 +118,8 @@ class Vectors:
             found = self.index.get(unescape(word))
         if found is None:
             close = self.suggest(word)
-            raise W2VError(f"unknown word {word!r}" + (f" (did you mean {', '.join(close)}?)" if close else ""))
+            raise W2VError(f"unknown word '{shown(word)}'"
+                           + (f" (did you mean {', '.join(map(shown, close))}?)" if close else ""))
         return found
 
     def suggest(self, word: str, n: int = 3) -> list[str]:
@@ -131,8 +132,17 @@ class Vectors:
         return self[word]
 
     def similarity(self, a: str, b: str) -> float:
-        ua, ub = self.unit_rows(np.array([self.id(a), self.id(b)]))
+        ids = [self.id(a), self.id(b)]
+        self._directed(ids)
+        ua, ub = self.unit_rows(np.array(ids))
         return float(ua @ ub)
+
+    def _directed(self, ids: list[int]) -> None:
+        """An all-zero vector has no direction: no cosine, no neighbours (not 0.0 and any words)."""
+        for i in ids:
+            if not self.norms[i] > 0:
+                raise W2VError(f"'{shown(self.words[i])}' has an all-zero vector in this file: it has no direction "
+                               "to compare")
 
     def nearest(self, query, n: int = 10, negative=()) -> list[tuple[str, float]]:
         """Cosine neighbours of a word, of several (their unit vectors summed, as word2vec.c's
@@ -151,6 +161,7 @@ class Vectors:
         if not words and not negative:
             raise UsageError("nearest needs at least one word")
         ids = [self.id(w) for w in words] + [self.id(w) for w in negative]
+        self._directed(ids)
         signs = np.array([1.0] * len(words) + [-1.0] * len(negative), np.float32)
         q = (signs[:, None] * self.unit_rows(np.array(ids))).sum(axis=0)
         return self._closest(q[None, :], [ids], n)[0]
