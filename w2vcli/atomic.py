@@ -167,7 +167,6 @@ def together():
     try:
         yield
     except BrokenPipeError:  # the reader of standard output left; the files are complete
-        _together.pending = outer
         _rename(pending)
         raise
     except BaseException:
@@ -190,6 +189,20 @@ def _rename(pending: list[tuple[str, str]]) -> None:
 
 
 COMPRESSED_SUFFIXES = (".gz", ".bz2", ".xz")
+
+
+def uncompressed_name(path: str) -> str:
+    """The name, lower-cased, less a compression suffix: ``emb.npy.gz`` -> ``emb.npy``."""
+    name = path.lower()
+    for suffix in COMPRESSED_SUFFIXES:
+        name = name.removesuffix(suffix)
+    return name
+
+
+def corpus_inputs(paths) -> dict[str, str]:
+    """Corpus paths named for refuse_same_files: ``CORPUS``, or ``CORPUS 1``, ``CORPUS 2``, ..."""
+    paths = list(paths or [])
+    return {"CORPUS" if len(paths) == 1 else f"CORPUS {i}": p for i, p in enumerate(paths, 1)}
 
 
 def compressor(path: str):

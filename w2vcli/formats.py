@@ -22,7 +22,7 @@ import zlib
 
 import numpy as np
 
-from .atomic import COMPRESSED_SUFFIXES, atomic_open
+from .atomic import atomic_open, uncompressed_name
 from .errors import W2VError
 from .resources import available_memory, gib
 
@@ -403,10 +403,7 @@ def read_vectors(path: str, decode=None, limit: int | None = None) -> tuple[list
 def binary_name(path: str) -> bool:
     """Whether a file's name asks for word2vec's binary format: ``*.bin``, or ``*.bin`` compressed
     (``.bin.gz``, ``.bin.bz2``, ``.bin.xz``)."""
-    name = path.lower()
-    for suffix in COMPRESSED_SUFFIXES:
-        name = name.removesuffix(suffix)
-    return name.endswith(".bin")
+    return uncompressed_name(path).endswith(".bin")
 
 
 class VectorWriter:

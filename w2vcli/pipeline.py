@@ -17,7 +17,7 @@ from typing import Callable
 
 import numpy as np
 
-from .atomic import atomic_open, check_writable, refuse_same_files, stdout_problem, together
+from .atomic import atomic_open, check_writable, corpus_inputs, refuse_same_files, stdout_problem, together
 from .corpus import corpus_paths, iter_tokens, read_corpus, reporting, sentence_blocks
 from .errors import UsageError, W2VError
 from .formats import VectorWriter, binary_name, read_vectors, write_vectors
@@ -141,10 +141,10 @@ def train(corpus, output: str | None = None, *, format: str = "auto", output_con
     say = on_message or (lambda message: None)
     started = time.perf_counter()
     resumed = checkpoints.load(resume) if resume else None
-    if options.get("negative") == 0 and not resumed:  # before "nothing to train", whose advice (--hs) won't do
-        for given, name in ((output_context, "--output-context"), (add_context, "--add-context")):
-            if given:
-                raise UsageError(f"{name} needs negative sampling (--negative N, N > 0)")
+    needs_negative = [name for given, name in ((output_context, "--output-context"), (add_context, "--add-context"))
+                      if given]  # the output vectors of negative sampling
+    if needs_negative and options.get("negative") == 0 and not resumed:  # before "nothing to train" (--hs won't do)
+        raise UsageError(f"{needs_negative[0]} needs negative sampling (--negative N, N > 0)")
     config = _config(options, resumed.config if resumed else None)
     if resumed and dask is not None:
         from .distributed import is_distributed_state
@@ -156,10 +156,9 @@ def train(corpus, output: str | None = None, *, format: str = "auto", output_con
     if resumed and (read_vocab or init is not None):
         raise UsageError(f"{'--read-vocab' if read_vocab else '--init'} cannot go with --resume: "
                          "a checkpoint holds its vocabulary and vectors")
-    for given, name in ((output_context, "--output-context"), (add_context, "--add-context")):
-        if given and not config.negative:
-            raise UsageError(f"{name} needs negative sampling (--negative N, N > 0)"
-                             + (": the checkpoint was trained without" if resumed else ""))
+    if needs_negative and not config.negative:
+        raise UsageError(f"{needs_negative[0]} needs negative sampling (--negative N, N > 0)"
+                         + (": the checkpoint was trained without" if resumed else ""))
     if classes is not None and not output:
         raise UsageError("--classes writes 'word class' lines to the output: give an output path")
     from . import multisense
@@ -192,15 +191,16 @@ def train(corpus, output: str | None = None, *, format: str = "auto", output_con
             raise UsageError(f"{name} needs a file name, not an empty one")
     if [output, output_context, save_vocab, loss_log].count("-") > 1:
         raise UsageError("only one output can go to standard output (-)")
-    if "-" in (output, output_context, save_vocab, loss_log) and stdout_problem():
-        raise W2VError(stdout_problem())
+    problem = stdout_problem() if "-" in (output, output_context, save_vocab, loss_log) else None
+    if problem:
+        raise W2VError(problem)
     if output == "-" and every and not (checkpoint or resume):
         raise UsageError("-o - writes to standard output: name the checkpoint file with --checkpoint FILE")
     checkpoint_path = checkpoint or resume or (output + ".ckpt.npz" if output else None)
     if checkpointing and not checkpoint_path:
         raise UsageError("checkpoint_every needs a checkpoint path (or an output to put it beside)")
     outputs = {"-o": output, "--output-context": output_context, "--save-vocab": save_vocab, "--loss-log": loss_log}
-    inputs = {"CORPUS" if len(paths) == 1 else f"CORPUS {i}": p for i, p in enumerate(paths or [], 1)}
+    inputs = corpus_inputs(paths)
     inputs.update({"--read-vocab": read_vocab, "--init": init if isinstance(init, (str, os.PathLike)) else None})
     refuse_same_files({**outputs, "--checkpoint": checkpoint_path if checkpointing else None}, inputs)
     refuse_same_files(outputs, {"--resume": resume})
@@ -320,13 +320,15 @@ def plus_context(vectors: np.ndarray, context: np.ndarray) -> np.ndarray:
     Goldberg and Dagan (2015) recommend and GloVe writes (W + C). On text8_prefix it adds about
     two points of analogy accuracy to skip-gram (benchmarks/RESULTS.md). In blocks of rows, so
     the only new matrix is the result."""
+    def unit(m: np.ndarray) -> np.ndarray:
+        norms = np.linalg.norm(m, axis=1, keepdims=True)
+        return m / np.where(norms > 0, norms, 1)
+
     summed = np.empty(vectors.shape, np.float32)
     for start in range(0, len(vectors), 65536):
         rows = slice(start, start + 65536)
-        for part, m in enumerate((vectors[rows], context[rows])):
-            norms = np.linalg.norm(m, axis=1, keepdims=True)
-            unit = m / np.where(norms > 0, norms, 1)
-            summed[rows] = unit if part == 0 else summed[rows] + unit
+        summed[rows] = unit(vectors[rows])
+        summed[rows] += unit(context[rows])
     return summed
 
 

@@ -8,7 +8,7 @@ from stat import S_ISREG
 import click
 import numpy as np
 
-from ..atomic import COMPRESSED_SUFFIXES, atomic_open, check_writable, refuse_same_files
+from ..atomic import atomic_open, check_writable, refuse_same_files, uncompressed_name
 from ..errors import UsageError, W2VError
 from ..formats import VectorReader, VectorWriter
 from ..words import encode_word, json_text, json_word, shown
@@ -154,10 +154,7 @@ def export(model, as_json, no_cache, vocab_path, output, oov, seed, fmt):
     from ..export import align, read_tokens, save_matrix
 
     if fmt == "auto":
-        bare = output.lower()
-        for suffix in COMPRESSED_SUFFIXES:  # emb.npy.gz: a compressed .npy
-            bare = bare.removesuffix(suffix)
-        fmt = {".npy": "npy", ".npz": "npz"}.get(os.path.splitext(bare)[1], "txt")
+        fmt = {".npy": "npy", ".npz": "npz"}.get(os.path.splitext(uncompressed_name(output))[1], "txt")
     refuse_same_files({"-o": output}, {"-m": _model_path(model), "--vocab": vocab_path})
     check_writable(output)
     tokens = read_tokens(vocab_path)

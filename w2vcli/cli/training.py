@@ -5,7 +5,7 @@ import time
 import click
 from click.core import ParameterSource
 
-from ..atomic import check_writable, refuse_same_files
+from ..atomic import check_writable, corpus_inputs, refuse_same_files
 from ..corpus import corpus_paths, read_corpus, reporting
 from ..vocab import MAX_VOCAB, encode
 from .common import Command, _say, out_bytes, say, stderr_is_terminal, write_stderr
@@ -172,7 +172,8 @@ def train_cmd(ctx, corpus, output, fmt, save_vocab, read_vocab, output_context, 
     train(list(corpus), output, format=fmt, output_context=output_context, add_context=add_context,
           save_vocab=save_vocab, read_vocab=read_vocab, init=init_path, resume=resume_path,
           checkpoint=checkpoint_path, checkpoint_every=checkpoint_every, classes=classes, loss_log=loss_log,
-          tokenize=tokenize, senses=senses, senses_words=senses_words, max_senses=max_senses, new_sense=new_sense, parametric=parametric,
+          tokenize=tokenize, senses=senses, senses_words=senses_words, max_senses=max_senses, new_sense=new_sense,
+          parametric=parametric,
           on_progress=bar, on_message=message, dask=dask, sync_every=sync_every, **given)
 
 
@@ -201,8 +202,7 @@ def vocab_cmd(corpus, min_count, max_vocab, output, dask, quiet):
     else:
         paths = corpus_paths(list(corpus))
     if output != "-":
-        refuse_same_files({"-o": output}, {"CORPUS" if len(paths) == 1 else f"CORPUS {i}": p
-                                           for i, p in enumerate(paths, 1)})
+        refuse_same_files({"-o": output}, corpus_inputs(paths))
         check_writable(output)
     if dask:
         with Cluster(dask, say=lambda line: _say(quiet, line)) as cluster:
