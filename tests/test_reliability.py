@@ -530,3 +530,17 @@ def test_a_damaged_cache_is_rebuilt_not_believed(tmp_path, vecs):
         r = run("similarity", "bank", "river", "-m", vecs)
         assert r.returncode == 0 and abs(float(r.stdout) - truth) < 1e-5, (r.stdout, r.stderr)
         assert cache._read_cache(str(vecs)) is not None  # and rebuilt whole
+
+
+def test_an_interrupt_that_surfaces_wrapped_is_still_an_interrupt(topics, w2v, monkeypatch):
+    import w2vcli.pipeline
+
+    def wrapped(*args, **kwargs):  # as Python wraps a KeyboardInterrupt met while an import sets up a class
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as e:
+            raise RuntimeError("Error calling __set_name__") from e
+
+    monkeypatch.setattr(w2vcli.pipeline, "train", wrapped)
+    r = w2v("train", topics, "-o", "v.bin")
+    assert r.exit_code == 130 and r.stderr.strip() == "w2v: interrupted (SIGINT): stopped, no output written"

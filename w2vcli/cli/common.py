@@ -82,18 +82,29 @@ class Command(click.Command):
             say("w2v: error: out of memory (the machine's, or a limit such as ulimit -v): a smaller input or "
                 "--limit, or more memory")
             ctx.exit(1)
-        except KeyboardInterrupt:
-            say("w2v: interrupted (SIGINT): stopped, no output written")
-            ctx.exit(128 + signal.SIGINT)
-        except Terminated:
-            say("w2v: terminated (SIGTERM): stopped, no output written")
-            ctx.exit(128 + signal.SIGTERM)
+        except (KeyboardInterrupt, Terminated) as e:
+            _stopped(ctx, e)
         except (PipeClosed, BrokenPipeError):
             _silence_stdout()
             ctx.exit(0)
+        except Exception as e:  # a signal can surface wrapped: Python turns a KeyboardInterrupt raised while
+            cause = e  # an import sets up a class (Numba's, on first use) into a RuntimeError
+            while cause is not None and not isinstance(cause, (KeyboardInterrupt, Terminated)):
+                cause = cause.__cause__ or cause.__context__
+            if cause is None:
+                raise
+            _stopped(ctx, cause)
         finally:
             if previous is not None:
                 signal.signal(signal.SIGTERM, previous)
+
+
+def _stopped(ctx, signalled: BaseException) -> None:
+    if isinstance(signalled, KeyboardInterrupt):
+        say("w2v: interrupted (SIGINT): stopped, no output written")
+        ctx.exit(128 + signal.SIGINT)
+    say("w2v: terminated (SIGTERM): stopped, no output written")
+    ctx.exit(128 + signal.SIGTERM)
 
 
 def _stdout():
