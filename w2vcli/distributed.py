@@ -689,6 +689,10 @@ class _Driver:
                         lost(worker, mine)
             if pending and live:
                 if any(self.owner.get(i) not in live for i in pending):
+                    for worker in sorted({self.owner[i] for i in pending if self.owner.get(i) not in (None, *live)}):
+                        self.version.pop(worker, None)  # it left between its tasks: said as when running one
+                        self.say(f"dask: lost worker {worker} between tasks while {what}; its shards go to "
+                                 "another, from the last synchronised model")
                     self._assign(self.corpus.known or self.corpus.shard_tokens)
                 for worker in sorted({self.owner[i] for i in pending}):
                     if worker in running:
