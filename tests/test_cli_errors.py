@@ -165,6 +165,9 @@ def test_max_vocab_build_prunes_while_counting_and_says_how_many(tmp_path, w2v):
     (["--corrected-cbow"], "--corrected-cbow is for CBOW"),
     (["--model", "cbow", "--corrected-cbow", "--cbow-sum"], "needs --cbow-mean"),
     (["--model", "cbow", "--exact-skipgram"], "--exact-skipgram is for skip-gram"),
+    (["--joint-skipgram"], "--joint-skipgram is for CBOW"),
+    (["--model", "cbow", "--joint-skipgram", "--negative", 0, "--hs", 1], "--joint-skipgram trains skip-gram's pairs "
+                                                                          "with negative sampling"),
     (["--ns-exponent", 5], "--ns-exponent must be in [-2, 2]"),
 ])
 def test_options_that_do_not_go_together(tmp_path, topics, w2v, options, fragment):

@@ -37,7 +37,8 @@ def test_a_signal_stops_training_without_writing_anything(tmp_path, signum):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.txt", "v.bin"]
 
 
-@pytest.mark.parametrize("model", [[], ["--model", "cbow", "--position-weights", "--corrected-cbow"]])
+@pytest.mark.parametrize("model", [[], ["--model", "cbow", "--position-weights", "--corrected-cbow"],
+                                   ["--model", "cbow", "--position-weights", "--joint-skipgram"]])
 def test_a_killed_run_resumes_from_its_checkpoint_to_the_same_vectors(tmp_path, model):
     """--threads 1: stopped with SIGKILL after a checkpoint and resumed, the output is byte for
     byte that of a run never stopped (same positions, random states and learning rate; CBOW's

@@ -35,6 +35,8 @@ CASES = {
     "cbow-positions-ns": dict(model="cbow", negative=5, hs=False, position_weights=True),
     "cbow-positions-hs": dict(model="cbow", negative=0, hs=True, position_weights=True),
     "cbow-both-ns-hs": dict(model="cbow", negative=3, hs=True, corrected_cbow=True, position_weights=True),
+    "cbow-joint-ns": dict(model="cbow", negative=5, hs=False, joint_skipgram=True),
+    "cbow-positions-joint-ns-hs": dict(model="cbow", negative=4, hs=True, position_weights=True, joint_skipgram=True),
 }
 
 
@@ -57,7 +59,8 @@ def reference_run(corpus, config):
         done = epoch * len(ids)
         if config.model == "cbow":
             loss, pairs = reference.cbow(ids, syn0, syn1neg, syn1, tab, config.window, config.negative, config.hs,
-                                         config.cbow_mean, schedule, done, rng, config.corrected_cbow, places)
+                                         config.cbow_mean, schedule, done, rng, config.corrected_cbow, places,
+                                         config.joint_skipgram)
         else:
             loss, pairs = reference.skipgram(ids, syn0, syn1neg, syn1, tab, config.window, config.negative, config.hs,
                                              schedule, done, rng, config.exact_skipgram)
@@ -117,7 +120,7 @@ def test_the_kernel_follows_the_learning_rate_schedule():
         me = kernels.ThreadState(np.array([7], np.uint64), np.zeros(2), np.zeros((3, 3), np.int64),
                                  *(np.empty((0, 16), np.float32) for _ in range(3)))
         schedule = kernels.Schedule(0.05, 0.0, float(len(corpus.ids)))
-        settings = kernels.Settings(5, 5, False, True, False, False, False)
+        settings = kernels.Settings(5, 5, False, True, False, False, False, False)
         kernels.train_skipgram(corpus.ids, w, tab, settings, schedule, done_before, 1, me)
         moved.append(np.abs(syn0 - start).max())
     assert moved[0] > 1e-3 and moved[1] == 0.0

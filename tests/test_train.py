@@ -13,7 +13,8 @@ from w2vcli.vocab import encode
 COMBOS = [("skipgram", 5, False), ("skipgram", 0, True), ("cbow", 5, False), ("cbow", 0, True)]
 VARIANTS = [dict(model="cbow", negative=5, hs=False, position_weights=True),
             dict(model="cbow", negative=0, hs=True, corrected_cbow=True, position_weights=True),
-            dict(model="skipgram", negative=5, hs=True, exact_skipgram=True)]
+            dict(model="skipgram", negative=5, hs=True, exact_skipgram=True),
+            dict(model="cbow", negative=5, hs=False, position_weights=True, joint_skipgram=True)]
 
 
 def train_topics(path, model, negative, hs, **kw):
@@ -251,9 +252,10 @@ def test_the_loss_log_has_a_line_per_epoch_and_the_loss_falls(tmp_path, topics, 
     assert "loss per epoch " + " ".join(f"{x:.4f}" for x in losses) in r.stderr
 
 
-@pytest.mark.parametrize("variant", VARIANTS, ids=["pdw", "corrected-pdw-hs", "exact"])
+@pytest.mark.parametrize("variant", VARIANTS, ids=["pdw", "corrected-pdw-hs", "exact", "pdw-joint"])
 def test_the_variants_learn_which_words_co_occur_on_two_threads(tmp_path, variant):
-    """Corrected CBOW, position weights (each thread trains its own copy, merged) and exact skip-gram."""
+    """Corrected CBOW, position weights (each thread trains its own copy, merged), exact skip-gram and
+    CBOW joint with skip-gram."""
     with open(topic_corpus(tmp_path / "c.txt", sentences=6000), "rb") as f:
         corpus = encode(iter_tokens(f), min_count=1)
     result, progress = train(corpus, TrainConfig(dim=20, sample=0, epochs=3, threads=2, **variant))

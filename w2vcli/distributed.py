@@ -63,6 +63,7 @@ from .hogwild import (
     _stop_on_signals,
     _thread_seed,
     hot_rows,
+    kernel_settings,
     padded_rows,
     start_from,
 )
@@ -1090,8 +1091,7 @@ class _Replica:
         sampler = NegativeSampler.from_counts(counts, config.ns_exponent)
         self.tables = kernels.Tables(sampler.prob, sampler.alias, tree.points, tree.codes, tree.codelens,
                                      keep_probabilities(counts, config.sample), sigmoid_table(), *loss_tables())
-        self.settings = kernels.Settings(config.window, config.negative, config.hs, config.cbow_mean,
-                                         config.corrected_cbow, config.position_weights, config.exact_skipgram)
+        self.settings = kernel_settings(config)
         self.mine = [kernels.ThreadState(np.zeros(1, np.uint64), np.zeros(2), own[t],
                                          *(np.empty((own[t, k, 1], self.padded["syn0"].shape[1]), np.float32)
                                            for k in range(3)))

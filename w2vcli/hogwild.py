@@ -61,6 +61,7 @@ class TrainConfig:
     position_weights: bool = False  # CBOW: a learned vector per position weights the context rows
     ns_exponent: float = NEG_POWER  # as word2vec.c: negatives drawn from unigram counts ^ 0.75
     exact_skipgram: bool = False  # skip-gram: word2vec.c's pair-by-pair draws and updates
+    joint_skipgram: bool = False  # CBOW: also skip-gram's pairs of each window, each weighted 1/window
 
     @property
     def start_alpha(self) -> float:
@@ -98,6 +99,11 @@ class TrainConfig:
                 checks.append((False, f"{name} needs --cbow-mean: it is defined on the mean of the context"))
         if self.exact_skipgram and self.model != "skipgram":
             checks.append((False, "--exact-skipgram is for skip-gram (--model skipgram)"))
+        if self.joint_skipgram and self.model != "cbow":
+            checks.append((False, "--joint-skipgram is for CBOW (--model cbow): it adds skip-gram's pairs to it"))
+        if self.joint_skipgram and self.negative == 0:
+            checks.append((False, "--joint-skipgram trains skip-gram's pairs with negative sampling: use --negative N "
+                                  "(N > 0)"))
         for ok, message in checks:
             if not ok:
                 raise UsageError(message)
@@ -108,6 +114,12 @@ class TrainConfig:
 # the evaluation sets (benchmarks/RESULTS.md, "Better vectors": corrected 0.1/0.15/0.2/0.3,
 # position weights 0.05/0.075/0.1/0.15, both 0.05/0.075/0.1/0.2/0.3)
 RETUNED_ALPHA = {(True, False): 0.2, (False, True): 0.075, (True, True): 0.1}
+
+
+def kernel_settings(config: TrainConfig) -> kernels.Settings:
+    """The options the kernels read, from a run's configuration."""
+    return kernels.Settings(config.window, config.negative, config.hs, config.cbow_mean, config.corrected_cbow,
+                            config.position_weights, config.exact_skipgram, config.joint_skipgram)
 
 
 @dataclass
@@ -263,8 +275,7 @@ def train(
     weights = kernels.Weights(syn0, syn1neg, syn1, pos)
     tables = kernels.Tables(sampler.prob, sampler.alias, tree.points, tree.codes, tree.codelens,
                             keep_probabilities(vocab.counts, config.sample), sigmoid_table(), *loss_tables())
-    settings = kernels.Settings(config.window, config.negative, config.hs, config.cbow_mean, config.corrected_cbow,
-                                config.position_weights, config.exact_skipgram)
+    settings = kernel_settings(config)
     total = config.epochs * len(ids)
     schedule = kernels.Schedule(float(config.start_alpha), float(config.end_alpha), float(total))
     mine = [kernels.ThreadState(rngs[t : t + 1], np.zeros(2), own[t],  # rngs[t:t+1]: a view, kept in rngs

@@ -54,6 +54,7 @@ class Settings(NamedTuple):
     corrected: bool  # CBOW: the gradient of the mean, 1/C of h's, for each context row (Irsoy et al. 2021)
     positions: bool  # CBOW: context rows weighted by a learned vector per position (Mikolov et al. 2018)
     exact: bool  # skip-gram: word2vec.c's own draws and updates, pair by pair, instead of window blocks
+    joint: bool  # CBOW: also skip-gram's pairs of each window, on its negatives, each weighted 1/window
 
 
 class Schedule(NamedTuple):
@@ -588,7 +589,11 @@ def train_cbow(ids, w, tab, opt, schedule, done_before, done_scale, me):
     opt.corrected gives each context row the gradient of the mean, 1/C of the gradient of h
     (word2vec.c gives each the whole of it); opt.positions weights each context row by its
     position's vector (elementwise) before the mean, and trains those vectors too, with their
-    exact gradient (1/C of h's gradient times the row)."""
+    exact gradient (1/C of h's gradient times the row). opt.joint adds skip-gram's objective on
+    the same window: each context row also predicts the centre against the same negatives
+    (_window_block, from the rows as CBOW's outputs left them), each pair weighted 1/window,
+    so that a window's pairs weigh about as much as its one CBOW prediction; the loss is then
+    CBOW's plus the weighted pairs'. A joint model of the two (negative sampling only)."""
     syn0, syn1neg, syn1, places = w.syn0, w.syn1neg, w.syn1, w.pos
     window, negative = opt.window, opt.negative
     dim = syn0.shape[1]
@@ -598,6 +603,12 @@ def train_cbow(ids, w, tab, opt, schedule, done_before, done_scale, me):
     targets = np.empty(negative + 3, np.int32)  # + 2: room for _pad
     labels = np.zeros(negative + 3, np.float32)
     path = np.empty(tab.points.shape[1], np.int32)
+    rows = 2 * window if opt.joint else 2  # opt.joint: the window's skip-gram block (_window_block)
+    ctx = np.empty(rows, np.int32)
+    gin = np.empty((rows, dim), np.float32)
+    g = np.empty((rows, negative + 3), np.float32)
+    nll = np.empty((rows, negative + 3), np.float32)
+    share = np.float32(1.0 / window)
     own = me.own
     hot_nodes = (own[0, 0], own[0, 1], own[0, 2])
     hot_words = (own[1, 0], own[1, 1], own[1, 2])
@@ -618,6 +629,7 @@ def train_cbow(ids, w, tab, opt, schedule, done_before, done_scale, me):
             if hi - lo < 2:
                 continue  # no context word
             pairs += 1
+            n_in = 0  # opt.joint: the skip-gram block's context rows
             neu1[:] = 0.0
             for j in range(lo, hi):
                 if j != i:
@@ -640,6 +652,11 @@ def train_cbow(ids, w, tab, opt, schedule, done_before, done_scale, me):
             if negative > 0:
                 n_out, state = _draw_targets(word, targets, labels, hot_words, tab.prob, tab.alias, negative, state)
                 loss += _row_block(neu1, grad, syn1neg, targets, labels, n_out, tab, alpha)
+                if opt.joint:  # skip-gram's pairs of the same window, against the same outputs
+                    n_in = _context(sen, i, length, span, ctx)
+                    gin[:n_in] = 0.0
+                    loss += share * _window_block(syn0, ctx, n_in, syn1neg, targets, labels, n_out, tab,
+                                                  alpha * share, gin, g, nll)
             if opt.corrected or not opt.cbow_mean:  # the mean's own gradient; a sum spreads it (as gensim)
                 for c in range(dim):
                     grad[c] *= inv
@@ -656,6 +673,10 @@ def train_cbow(ids, w, tab, opt, schedule, done_before, done_scale, me):
                     else:
                         for c in range(dim):
                             h[c] += grad[c]
+            for j in range(n_in):  # opt.joint: skip-gram's gradients, from the rows as they were
+                h = syn0[ctx[j]]
+                for c in range(dim):
+                    h[c] += gin[j, c]
     _share_all(w, me)
     me.rng[0] = state
     me.loss[0] += loss

@@ -107,7 +107,7 @@ def train(corpus, output: str | None = None, *, format: str = "auto", output_con
     .gz/.bz2/.xz; '-': standard output), or the ``classes`` k-means classes. options: the
     training options of ``w2v train`` (model, dim, window, negative, hs, sample, epochs,
     min_count, alpha, min_alpha, threads, max_vocab, seed, cbow_mean, corrected_cbow,
-    position_weights, ns_exponent, exact_skipgram),
+    position_weights, ns_exponent, exact_skipgram, joint_skipgram),
     word2vec.c's defaults where not given. ``tokenize``: True or tokenize.TokenizeOptions to
     split raw text (case, punctuation, numbers, Chinese) instead of on whitespace.
     ``checkpoint_every`` minutes the state is saved (to ``checkpoint``, default
@@ -238,7 +238,8 @@ def train(corpus, output: str | None = None, *, format: str = "auto", output_con
     objective = "+".join(x for x, on in (("NS", config.negative > 0), ("HS", config.hs)) if on)
     variant = "".join(f", {name}" for name, on in (("corrected", config.corrected_cbow),
                                                    ("position weights", config.position_weights),
-                                                   ("exact", config.exact_skipgram)) if on)
+                                                   ("exact", config.exact_skipgram),
+                                                   ("joint skip-gram", config.joint_skipgram)) if on)
     threads = f"{config.threads} threads" if dask is None else (
         f"{config.threads} threads per worker" if options.get("threads") else "each worker's threads")
     say(f"training {config.model}+{objective}{variant}, {config.dim} dims, {config.epochs} epochs, "

@@ -11,8 +11,9 @@ slower. Where w2v's algorithm differs from word2vec.c's, the difference is writt
 
 And the options word2vec.c does not have: skip-gram's ``exact`` mode is word2vec.c's own loop
 (each pair draws its negatives and updates its rows at once); CBOW's ``corrected`` gradient
-(each context row gets 1/C of the mean's gradient) and its ``positions`` (a learned vector per
-place in the window weighting the context rows, trained with its exact gradient). And
+(each context row gets 1/C of the mean's gradient), its ``positions`` (a learned vector per
+place in the window weighting the context rows, trained with its exact gradient) and its
+``joint`` objective (skip-gram's window block beside CBOW's prediction, weighted 1/window). And
 multi-sense skip-gram (``multisense``, multisense.py): the words given senses pick one at each
 occurrence from the context, and its vector learns beside the word's.
 
@@ -118,6 +119,20 @@ def three_at_a_time(h, targets, labels, syn1neg, grad, alpha, tab) -> float:
     return loss
 
 
+def window_block(syn0, ctx, targets, labels, syn1neg, gin, alpha, tab) -> float:
+    """Negative sampling for a whole window: every context row against every output, all
+    scored from the old rows; the context rows' gradients add into gin (the caller applies
+    them), the outputs are updated here. Returns the loss."""
+    h, o = syn0[ctx], syn1neg[targets]
+    f = h @ o.T
+    g = np.array([[gradient(f[j, k], labels[k], alpha, tab.sig, False) for k in range(len(targets))]
+                  for j in range(len(ctx))], np.float32)
+    gin += g @ o
+    for k, t in enumerate(targets):  # a target drawn twice gets both updates
+        syn1neg[t] += g[:, k] @ h
+    return sum(nll(f[j, k], labels[k], tab) for j in range(len(ctx)) for k in range(len(targets)))
+
+
 def skipgram(ids, syn0, syn1neg, syn1, tab, window: int, negatives: int, hs: bool, schedule: Schedule,
              done: int, rng: Random, exact: bool = False) -> tuple[float, int]:
     loss, pairs = 0.0, 0
@@ -165,22 +180,16 @@ def skipgram(ids, syn0, syn1neg, syn1, tab, window: int, negatives: int, hs: boo
                             syn1[node] += g * syn0[ctx[j]]
             if negatives:  # one draw of negatives for the window, one block from the old rows
                 targets, labels = targets_of(word, tab, negatives, rng)
-                h, o = syn0[ctx], syn1neg[targets]
-                f = h @ o.T
-                loss += sum(nll(f[j, k], labels[k], tab) for j in range(len(ctx)) for k in range(len(targets)))
-                g = np.array([[gradient(f[j, k], labels[k], alpha, tab.sig, False) for k in range(len(targets))]
-                              for j in range(len(ctx))], np.float32)
-                gin += g @ o
-                for k, t in enumerate(targets):  # a target drawn twice gets both updates
-                    syn1neg[t] += g[:, k] @ h
+                loss += window_block(syn0, ctx, targets, labels, syn1neg, gin, alpha, tab)
             for j, c in enumerate(ctx):
                 syn0[c] += gin[j]
     return loss, pairs
 
 
 def cbow(ids, syn0, syn1neg, syn1, tab, window: int, negatives: int, hs: bool, mean: bool, schedule: Schedule,
-         done: int, rng: Random, corrected: bool = False, places=None) -> tuple[float, int]:
-    """CBOW; ``places`` (2 x window rows: -window .. -1, 1 .. window) turns position weights on."""
+         done: int, rng: Random, corrected: bool = False, places=None, joint: bool = False) -> tuple[float, int]:
+    """CBOW; ``places`` (2 x window rows: -window .. -1, 1 .. window) turns position weights on;
+    ``joint`` adds skip-gram's pairs of each window, weighted 1/window, on the same negatives."""
     loss, pairs = 0.0, 0
     pos = 0
     while pos < len(ids):
@@ -208,6 +217,10 @@ def cbow(ids, syn0, syn1neg, syn1, tab, window: int, negatives: int, hs: bool, m
             if negatives:  # three outputs at a time, each scored from the rows as they were
                 targets, labels = targets_of(word, tab, negatives, rng)
                 loss += three_at_a_time(h, targets, labels, syn1neg, grad, alpha, tab)
+            gin = np.zeros((len(ctx), syn0.shape[1]), np.float32)
+            if joint:  # skip-gram's block on the same window and outputs, each pair weighted 1/window
+                share = np.float32(1.0 / window)
+                loss += share * window_block(syn0, ctx, targets, labels, syn1neg, gin, alpha * share, tab)
             if corrected or not mean:  # the gradient of a mean; a sum spreads the error (as gensim)
                 grad *= inv
             for c, p in zip(ctx, where):  # one after the other: a word twice in the window sees its first update
@@ -217,6 +230,8 @@ def cbow(ids, syn0, syn1neg, syn1, tab, window: int, negatives: int, hs: bool, m
                 u, d = syn0[c].copy(), places[p].copy()
                 syn0[c] += d * grad
                 places[p] += u * grad * (np.float32(1) if corrected else inv)  # its exact gradient: 1/C
+            for j, c in enumerate(ctx):  # joint: skip-gram's gradients, from the rows before CBOW's update
+                syn0[c] += gin[j]
     return loss, pairs
 
 

@@ -89,6 +89,9 @@ TRAINING_OPTIONS = ["model", "dim", "window", "negative", "hs", "sample", "epoch
               help="Negatives are drawn from word counts to this power (word2vec.c: 0.75).")
 @click.option("--exact-skipgram", is_flag=True,
               help="Skip-gram: word2vec.c's own loop, negatives drawn for each pair (slower) instead of per window.")
+@click.option("--joint-skipgram", is_flag=True,
+              help="CBOW: also train skip-gram's pairs of each window, against the same negatives, each "
+                   "weighted 1/window (a joint model: CBOW's analogies, skip-gram's similarity). Needs --negative.")
 @click.option("--save-vocab", type=click.Path(dir_okay=False), help="Also write the vocabulary ('word count' lines).")
 @click.option("--read-vocab", type=click.Path(dir_okay=False), help="Use this vocabulary instead of counting the corpus.")
 @click.option("--output-context", type=click.Path(dir_okay=False),
