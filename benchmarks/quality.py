@@ -9,8 +9,10 @@ WordSim353 and SimLex-999 (Spearman), as mean ± sd over the seeds, and the medi
 seconds of the whole command (start to written file). word2vec.c is built from the `word2vec`
 package's source with its thread seeds taken from $CSEED (benchmarks.train_speed.seeded_c_tool);
 fastText is built from its PyPI source (0.9.3), run with -minn 0 -maxn 0 (whole words only).
-CBOW peers also run at the learning rate of w2v's recommended command, where it differs from
-theirs, so that the lead is counted against the better of the two.
+Peers also run at the learning rate of w2v's recommended command (0.075), where it differs
+from theirs, so that the lead is counted against the better of the two; skip-gram peers too,
+since --joint-skipgram trains skip-gram's pairs at that rate (and at 0.05, fastText's rate,
+beside w2v's skip-gram rows at 0.05).
 """
 
 import argparse
@@ -61,12 +63,15 @@ def rows(window: int) -> dict[str, tuple[str, list]]:
         "word2vec.c CBOW": ("c", ["-cbow", "1", "-alpha", "0.05", "-window", w]),
         f"word2vec.c CBOW, alpha {OUR_ALPHA}": ("c", ["-cbow", "1", "-alpha", str(OUR_ALPHA), "-window", w]),
         f"word2vec.c SG, alpha {SG_ALPHA}": ("c", ["-cbow", "0", "-alpha", str(SG_ALPHA), "-window", w]),
+        f"word2vec.c SG, alpha {OUR_ALPHA}": ("c", ["-cbow", "0", "-alpha", str(OUR_ALPHA), "-window", w]),
         "gensim SG": ("gensim", ["1", "0.025", w]),
         f"gensim SG, alpha {SG_ALPHA}": ("gensim", ["1", str(SG_ALPHA), w]),
+        f"gensim SG, alpha {OUR_ALPHA}": ("gensim", ["1", str(OUR_ALPHA), w]),
         f"gensim SG, alpha {SG_ALPHA}, W + C computed from its model": ("gensim", ["1", str(SG_ALPHA), w, "1"]),
         "gensim CBOW": ("gensim", ["0", "0.05", w]),
         f"gensim CBOW, alpha {OUR_ALPHA}": ("gensim", ["0", str(OUR_ALPHA), w]),
         "fastText SG": ("fasttext", ["skipgram", "-ws", w]),
+        f"fastText SG, alpha {OUR_ALPHA}": ("fasttext", ["skipgram", "-ws", w, "-lr", str(OUR_ALPHA)]),
         "fastText CBOW": ("fasttext", ["cbow", "-ws", w]),
         f"fastText CBOW, alpha {OUR_ALPHA}": ("fasttext", ["cbow", "-ws", w, "-lr", str(OUR_ALPHA)]),
         "w2v SG": ("w2v", ["--window", w]),
@@ -76,6 +81,9 @@ def rows(window: int) -> dict[str, tuple[str, list]]:
         "w2v CBOW --corrected-cbow": ("w2v", ["--model", "cbow", "--corrected-cbow", "--window", w]),
         "w2v CBOW --position-weights": ("w2v", [*RECOMMENDED, "--window", w]),
         "w2v CBOW --corrected-cbow --position-weights": ("w2v", [*RECOMMENDED, "--corrected-cbow", "--window", w]),
+        "w2v CBOW --position-weights --joint-skipgram": ("w2v", [*RECOMMENDED, "--joint-skipgram", "--window", w]),
+        "w2v CBOW --position-weights --joint-skipgram --add-context": (
+            "w2v", [*RECOMMENDED, "--joint-skipgram", "--add-context", "--window", w]),
     }
     return table
 
