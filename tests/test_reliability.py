@@ -543,4 +543,34 @@ def test_an_interrupt_that_surfaces_wrapped_is_still_an_interrupt(topics, w2v, m
 
     monkeypatch.setattr(w2vcli.pipeline, "train", wrapped)
     r = w2v("train", topics, "-o", "v.bin")
-    assert r.exit_code == 130 and r.stderr.strip() == "w2v: interrupted (SIGINT): stopped, no output written"
+    assert r.exit_code == 130 and r.stderr.strip() == "w2v: error: interrupted by SIGINT: stopped, no output written"
+
+
+def test_an_interrupt_while_python_imports_the_command_line_is_one_line():
+    """Ctrl-C in the first ~0.1 s, while Python imports Click and NumPy for the command line: the
+    console script (w2vcli.console) ends it as any later interrupt, not with Python's traceback.
+    The import is made to raise KeyboardInterrupt, as the signal would in the middle of it."""
+    code = """if True:
+        import sys
+        class Interrupting:  # a Ctrl-C during `import w2vcli.cli`
+            def find_spec(self, name, path=None, target=None):
+                if name == "w2vcli.cli":
+                    raise KeyboardInterrupt
+        sys.meta_path.insert(0, Interrupting())
+        from w2vcli.console import entry
+        entry()
+    """
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 130 and r.stdout == ""
+    assert r.stderr == "w2v: error: interrupted by SIGINT: stopped, no output written\n"
+
+
+def test_the_console_script_starts_before_numpy_is_imported():
+    """What runs before w2vcli.console can catch an interrupt is Python's own start-up: the
+    package's top imports nothing heavy (Vectors and load bring NumPy when first named)."""
+    code = "import sys, w2vcli.console; print(sorted(m for m in ('numpy', 'click', 'numba') if m in sys.modules))"
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert r.stdout.strip() == "[]", r.stderr
+    code = "import w2vcli; print(w2vcli.load == w2vcli.Vectors.load, w2vcli.W2VError.__name__)"
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert r.stdout.strip() == "True W2VError", r.stderr

@@ -8,20 +8,23 @@
 ``train`` (pipeline.py) runs the whole training pipeline, as ``w2v train`` does; ``load``
 reads any word2vec, GloVe or fastText .vec file (compressed too) through the query cache;
 ``Vectors`` answers nearest, analogy and similarity; every error is a ``W2VError`` with a
-one-line message. Importing w2vcli does not import Numba: ``train`` loads it when called.
+one-line message. Importing w2vcli imports nothing else: ``Vectors`` and ``load`` bring NumPy
+when first named, ``train`` Numba (so that the ``w2v`` command, console.py, is interruptible
+from its first line).
 """
 
 __version__ = "0.1.0"
 
 from .errors import W2VError  # noqa: E402
-from .vectors import Vectors  # noqa: E402
-
-load = Vectors.load
 
 __all__ = ["Vectors", "W2VError", "__version__", "load", "train"]
 
 
 def __getattr__(name):
+    if name in ("Vectors", "load"):
+        from .vectors import Vectors
+
+        return Vectors if name == "Vectors" else Vectors.load
     if name == "train":  # the training pipeline brings Numba: only when asked for
         from .pipeline import train
 

@@ -1,5 +1,7 @@
 """The one exception type w2v raises for bad input; the CLI turns it into a one-line message."""
 
+import signal
+
 
 class W2VError(Exception):
     """A problem with the user's input or environment, not a bug in w2v.
@@ -17,3 +19,9 @@ class W2VError(Exception):
 class UsageError(W2VError):
     def __init__(self, message: str):
         super().__init__(message, exit_code=2)
+
+
+def stopped_by(signum: int) -> str:
+    """What w2v says when a signal stops it, from the library (hogwild.Interrupted) and from the
+    command line alike."""
+    return f"interrupted by {signal.Signals(signum).name}: stopped, no output written"

@@ -15,7 +15,7 @@ import numba
 import numpy as np
 
 from . import kernels
-from .errors import UsageError, W2VError
+from .errors import UsageError, W2VError, stopped_by
 from .idstore import release
 from .resources import available_memory, gib
 from .tables import (
@@ -164,8 +164,7 @@ class Progress:
 
 class Interrupted(W2VError):
     def __init__(self, signum: int = signal.SIGINT):
-        name = signal.Signals(signum).name
-        super().__init__(f"interrupted by {name}: training stopped, no output written", exit_code=128 + signum)
+        super().__init__(stopped_by(signum), exit_code=128 + signum)
 
 
 class Diverged(W2VError):

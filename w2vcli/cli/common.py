@@ -23,7 +23,7 @@ import click
 
 from .. import cache
 from ..atomic import STDOUT_CLOSED
-from ..errors import UsageError, W2VError
+from ..errors import UsageError, W2VError, stopped_by
 from ..vectors import Vectors
 from ..words import json_text, json_word, shown, split_query
 
@@ -100,11 +100,9 @@ class Command(click.Command):
 
 
 def _stopped(ctx, signalled: BaseException) -> None:
-    if isinstance(signalled, KeyboardInterrupt):
-        say("w2v: interrupted (SIGINT): stopped, no output written")
-        ctx.exit(128 + signal.SIGINT)
-    say("w2v: terminated (SIGTERM): stopped, no output written")
-    ctx.exit(128 + signal.SIGTERM)
+    signum = signal.SIGINT if isinstance(signalled, KeyboardInterrupt) else signal.SIGTERM
+    say(f"w2v: error: {stopped_by(signum)}")
+    ctx.exit(128 + signum)
 
 
 def _stdout():
