@@ -34,7 +34,7 @@ from w2vcli.evaluate import analogies, word_pairs
 BIN = Path(sys.executable).parent
 EVAL = Path(__file__).resolve().parent.parent.parent / "shared" / "eval"
 FASTTEXT_VERSION = "0.9.3"
-RECOMMENDED = ["--model", "cbow", "--position-weights"]  # the base of README's CBOW command (+ --joint-skipgram --add-context, window 10)
+RECOMMENDED = ["--model", "cbow", "--position-weights"]  # README's CBOW command: + --joint-skipgram --add-context
 OUR_ALPHA = 0.075  # the learning rate of the recommended command (hogwild.RETUNED_ALPHA)
 SG_ALPHA = 0.05  # fastText's skip-gram rate, which w2v's --add-context rows use: peers at it too
 COMMON = dict(dim=100, negative=5, sample=1e-3, epochs=5, min_count=5, threads=2)
