@@ -117,8 +117,9 @@ def test_a_planted_structure_is_learned_through_the_python_api(tmp_path, cluster
     address, _ = cluster
     paths = shards(tmp_path / "data", sentences=800)
     messages = []
-    vecs = w2vcli.train([str(p) for p in paths], dask=address, threads=1, dim=16, min_count=1, epochs=4,
-                        sync_every=5000, seed=3, on_message=messages.append)
+    vecs = w2vcli.train([str(p) for p in paths], dask=address, dim=16, min_count=1, epochs=4,
+                        sync_every=5000, seed=3, on_message=messages.append)  # no threads: each worker's own
+    assert any("each worker's threads" in m for m in messages)
     assert topics_learned(vecs)
     assert vecs.progress.syncs >= 4 * 4
     assert len(vecs.progress.workers) == 2

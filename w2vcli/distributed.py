@@ -1078,7 +1078,8 @@ class _Replica:
         v, dim = len(setup.words), config.dim
         from distributed import get_worker
 
-        self.threads = setup.threads or get_worker().nthreads  # --threads, or the worker's own
+        worker = get_worker()  # --threads, or the worker's own (Worker.nthreads before distributed 2025, .state's since)
+        self.threads = setup.threads or getattr(worker, "nthreads", None) or worker.state.nthreads
         self.rows = {"syn0": v, "syn1neg": v if config.negative else 1, "syn1": v if config.hs else 1,
                      "pos": 2 * config.window if config.position_weights else 1}
         own, extra_nodes, extra_words, extra_places = hot_rows(self.rows["syn1"], self.rows["syn1neg"],
