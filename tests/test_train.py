@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from conftest import TOPICS, topic_corpus
 
+import w2vcli
 from w2vcli.corpus import iter_tokens
 from w2vcli.formats import read_vectors
 from w2vcli.hogwild import CHUNK_TOKENS, Progress, TrainConfig, _Work, train
@@ -265,3 +266,17 @@ def test_the_variants_learn_which_words_co_occur_on_two_threads(tmp_path, varian
         assert all(topic_of(n) == topic_of(word) for n, _ in vectors.nearest(word, 4)), word
     if variant.get("position_weights"):
         assert result.positions.shape == (10, 20) and np.abs(result.positions - 1).max() > 0.01
+
+
+@pytest.mark.parametrize("option", ["hs", "cbow_mean", "corrected_cbow", "position_weights", "exact_skipgram",
+                                    "joint_skipgram", "add_context"])
+def test_a_flag_given_from_python_must_be_true_or_false(tmp_path, option):
+    """From Python any value would pass for true ("no" switched the option on); 0 and 1 stay
+    allowed, as gensim's hs=1."""
+    corpus = topic_corpus(tmp_path / "c.txt", sentences=50)
+    model = {"model": "cbow"} if option in ("corrected_cbow", "position_weights", "joint_skipgram") else {}
+    for value in ("no", "False", 2, 0.5, []):
+        with pytest.raises(w2vcli.W2VError, match=f"{option} must be True or False, not "):
+            w2vcli.train(str(corpus), min_count=1, dim=8, epochs=1, threads=1, **model, **{option: value})
+    vecs = w2vcli.train(str(corpus), min_count=1, dim=8, epochs=1, threads=1, **model, **{option: 1})
+    assert len(vecs.words) > 10

@@ -41,6 +41,9 @@ def default_threads() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+FLAGS = ("hs", "cbow_mean", "corrected_cbow", "position_weights", "exact_skipgram", "joint_skipgram")
+
+
 @dataclass
 class TrainConfig:
     model: str = "skipgram"  # or "cbow"
@@ -76,6 +79,11 @@ class TrainConfig:
         return self.min_alpha if self.min_alpha is not None else self.start_alpha * 1e-4
 
     def validate(self) -> None:
+        for name in FLAGS:  # from Python any value would pass for true (the CLI's flags are bools); 0/1 as gensim's
+            value = getattr(self, name)
+            if not (isinstance(value, (bool, np.bool_, int, np.integer)) and value in (0, 1)):
+                raise UsageError(f"{name} must be True or False, not {value!r}")
+            setattr(self, name, bool(value))
         checks = [
             (self.model in ("skipgram", "cbow"), f"--model must be skipgram or cbow, not {self.model!r}"),
             (1 <= self.dim <= 10_000, f"--dim must be between 1 and 10000, not {self.dim}"),

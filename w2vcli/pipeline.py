@@ -140,6 +140,8 @@ def train(corpus, output: str | None = None, *, format: str = "auto", output_con
 
     say = on_message or (lambda message: None)
     started = time.perf_counter()
+    if not (isinstance(add_context, (bool, int)) and add_context in (0, 1)):  # as TrainConfig's flags
+        raise UsageError(f"add_context must be True or False, not {add_context!r}")
     resumed = checkpoints.load(resume) if resume else None
     needs_negative = [name for given, name in ((output_context, "--output-context"), (add_context, "--add-context"))
                       if given]  # the output vectors of negative sampling
