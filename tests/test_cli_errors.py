@@ -169,6 +169,7 @@ def test_max_vocab_build_prunes_while_counting_and_says_how_many(tmp_path, w2v):
     (["--model", "cbow", "--joint-skipgram", "--negative", 0, "--hs", 1], "--joint-skipgram trains skip-gram's pairs "
                                                                           "with negative sampling"),
     (["--ns-exponent", 5], "--ns-exponent must be in [-2, 2]"),
+    (["--checkpoint", "state.npz"], "--checkpoint names where --checkpoint-every saves"),
 ])
 def test_options_that_do_not_go_together(tmp_path, topics, w2v, options, fragment):
     assert_one_line_error(w2v("train", topics, "-o", tmp_path / "v.bin", *options), 2, fragment)

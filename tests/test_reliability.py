@@ -568,7 +568,8 @@ def test_an_interrupt_while_python_imports_the_command_line_is_one_line():
 def test_the_console_script_starts_before_numpy_is_imported():
     """What runs before w2vcli.console can catch an interrupt is Python's own start-up: the
     package's top imports nothing heavy (Vectors and load bring NumPy when first named)."""
-    code = "import sys, w2vcli.console; print(sorted(m for m in ('numpy', 'click', 'numba', 'w2vcli.errors') if m in sys.modules))"
+    heavy = ('numpy', 'click', 'numba', 'w2vcli.errors')
+    code = f"import sys, w2vcli.console; print(sorted(m for m in {heavy} if m in sys.modules))"
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert r.stdout.strip() == "[]", r.stderr
     code = "import w2vcli; print(w2vcli.load == w2vcli.Vectors.load, w2vcli.W2VError.__name__)"

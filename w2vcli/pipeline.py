@@ -198,6 +198,9 @@ def train(corpus, output: str | None = None, *, format: str = "auto", output_con
         raise W2VError(problem)
     if output == "-" and every and not (checkpoint or resume):
         raise UsageError("-o - writes to standard output: name the checkpoint file with --checkpoint FILE")
+    if checkpoint and not checkpointing:  # it would be silently unused
+        raise UsageError("--checkpoint names where --checkpoint-every saves the training state: give "
+                         "--checkpoint-every MINUTES too")
     checkpoint_path = checkpoint or resume or (output + ".ckpt.npz" if output else None)
     if checkpointing and not checkpoint_path:
         raise UsageError("checkpoint_every needs a checkpoint path (or an output to put it beside)")

@@ -104,7 +104,7 @@ TRAINING_OPTIONS = ["model", "dim", "window", "negative", "hs", "sample", "epoch
 @click.option("--checkpoint-every", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Save the training state every N minutes (to --checkpoint), and when stopped by a signal.")
 @click.option("--checkpoint", "checkpoint_path", type=click.Path(dir_okay=False), default=None,
-              help="Checkpoint file [default: OUTPUT.ckpt.npz].")
+              help="Where --checkpoint-every saves [default: OUTPUT.ckpt.npz].")
 @click.option("--resume", "resume_path", type=click.Path(dir_okay=False), default=None,
               help="Go on from a checkpoint, on the same corpus, with its training settings (an option given "
                    "must agree; --threads may differ). Outputs (-o, --output-context, --add-context, ...) are "
