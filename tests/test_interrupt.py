@@ -17,7 +17,8 @@ def test_a_signal_stops_training_without_writing_anything(tmp_path, signum):
     out.write_bytes(b"the previous vectors")
     exe = os.path.join(os.path.dirname(sys.executable), "w2v")
     proc = subprocess.Popen([exe, "train", str(corpus), "-o", str(out), "--epochs", "1000", "--min-count", "1",
-                             "--dim", "16", "--threads", "2"], stderr=subprocess.PIPE, text=True,
+                             "--dim", "16", "--threads", "2", "--save-vocab", str(tmp_path / "vocab.txt"),
+                             "--loss-log", str(tmp_path / "loss.tsv")], stderr=subprocess.PIPE, text=True,
                             preexec_fn=with_default_signals)
     seen = ""
     while "%" not in seen:  # wait until training has begun
@@ -34,7 +35,7 @@ def test_a_signal_stops_training_without_writing_anything(tmp_path, signum):
     assert f"interrupted by {signal.Signals(signum).name}" in rest and "no output written" in rest
     assert "Traceback" not in rest
     assert out.read_bytes() == b"the previous vectors"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.txt", "v.bin"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.txt", "v.bin"]  # no vocabulary, no loss log
 
 
 @pytest.mark.parametrize("model", [[], ["--model", "cbow", "--position-weights", "--corrected-cbow"],

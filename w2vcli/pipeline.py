@@ -238,8 +238,6 @@ def train(corpus, output: str | None = None, *, format: str = "auto", output_con
         say(f"resuming from {resume}: {resumed.state.done:,} of {config.epochs * resumed.corpus_tokens:,} words done")
     pruned = f", {encoded.pruned:,} rare words pruned while counting" if encoded.pruned else ""
     say(f"corpus: {encoded.tokens:,} tokens, vocabulary: {len(vocab):,} words (min-count {config.min_count}){pruned}")
-    if save_vocab:
-        vocab.save(save_vocab)
     objective = "+".join(x for x, on in (("NS", config.negative > 0), ("HS", config.hs)) if on)
     variant = "".join(f", {name}" for name, on in (("corrected", config.corrected_cbow),
                                                    ("position weights", config.position_weights),
@@ -295,6 +293,8 @@ def train(corpus, output: str | None = None, *, format: str = "auto", output_con
                                                              binary_output(output_context, format))))
     if loss_log:
         writes.append((loss_log, lambda: _write_loss_log(loss_log, final)))
+    if save_vocab:  # with the others: a run stopped or failed leaves none of them
+        writes.append((save_vocab, lambda: vocab.save(save_vocab)))
     with together():  # every output, or none
         for _, write in sorted(writes, key=lambda w: w[0] == "-"):
             write()
