@@ -220,3 +220,11 @@ def test_an_all_zero_vector_has_no_neighbours_and_words_in_errors_are_shown_as_o
     assert_one_line_error(w2v("similarity", "zero", "river", "-m", path), 1, "all-zero vector")
     assert w2v("similarity", "river", "caf\\xe9", "-m", path).exit_code == 0
     assert_one_line_error(w2v("nearest", "caf\udce8", "-m", path), 1, "unknown word 'caf\\xe8'")  # as stdout shows it
+
+
+@pytest.mark.parametrize("args,fragment", [(["-V"], "No such option '-V'"), (["version"], "No such command 'version'"),
+                                           (["trian", "c.txt"], "Did you mean 'train'?")])
+def test_an_unknown_command_or_option_of_w2v_itself_is_one_line(w2v, args, fragment):
+    r = w2v(*args)
+    assert r.exit_code == 2 and r.stdout == ""
+    assert r.stderr.startswith("w2v: error: ") and r.stderr.count("\n") == 1 and fragment in r.stderr, r.stderr

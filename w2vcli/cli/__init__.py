@@ -17,7 +17,7 @@ from .. import __version__
 from . import common, explore, queries, toolkit, training
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(cls=common.Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, "--version", prog_name="w2v")
 def main():
     """word2vec from the shell: train word vectors, query them, evaluate them.

@@ -51,6 +51,29 @@ class _OneLineUsage(click.ClickException):
         say(f"w2v: error: {self.format_message()}")
 
 
+def _one_line(ctx, e: click.UsageError) -> _OneLineUsage:
+    return _OneLineUsage(f"{e.format_message().rstrip('.')} (see {ctx.command_path} --help)")
+
+
+class Group(click.Group):
+    """``w2v`` itself: an unknown command or option is the same one line as a command's usage
+    error (``w2v`` alone still prints the help)."""
+
+    def parse_args(self, ctx, args):
+        try:
+            return super().parse_args(ctx, args)
+        except click.exceptions.NoArgsIsHelpError:
+            raise
+        except click.UsageError as e:
+            raise _one_line(ctx, e) from None
+
+    def resolve_command(self, ctx, args):
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as e:
+            raise _one_line(ctx, e) from None
+
+
 class Command(click.Command):
     """Turns our W2VError into ``w2v: error: ...`` and its exit code, Click's usage errors into
     the same one line, running out of memory into one too, signals into 130/143, and a closed
@@ -60,7 +83,7 @@ class Command(click.Command):
         try:
             rest = super().parse_args(ctx, args)
         except click.UsageError as e:
-            raise _OneLineUsage(f"{e.format_message().rstrip('.')} (see {ctx.command_path} --help)") from None
+            raise _one_line(ctx, e) from None
         for param in self.params:  # a range check lets NaN through (every comparison with it is false)
             value = ctx.params.get(param.name)
             if isinstance(value, float) and not math.isfinite(value):
