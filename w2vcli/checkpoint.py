@@ -44,6 +44,9 @@ def save(path: str, config: TrainConfig, vocab: Vocab, corpus_tokens: int, state
 
 def load(path: str) -> Checkpoint:
     try:
+        with open(path, "rb") as f:  # anything else np.load would take for a pickle, and say so
+            if f.read(4) != b"PK\x03\x04":
+                raise W2VError(f"{path} is not a w2v checkpoint (not an .npz archive)")
         with np.load(path, allow_pickle=False) as z:  # an .npy gives an array, not an archive: TypeError
             meta = json.loads(z["meta"].tobytes())
             if not isinstance(meta, dict):
