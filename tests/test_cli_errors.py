@@ -228,3 +228,11 @@ def test_an_unknown_command_or_option_of_w2v_itself_is_one_line(w2v, args, fragm
     r = w2v(*args)
     assert r.exit_code == 2 and r.stdout == ""
     assert r.stderr.startswith("w2v: error: ") and r.stderr.count("\n") == 1 and fragment in r.stderr, r.stderr
+
+
+def test_a_corpus_of_one_word_lines_trains_nothing_and_says_so(tmp_path, w2v):
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("".join(f"w{i % 20}\n" for i in range(300)))
+    r = w2v("train", corpus, "-o", tmp_path / "v.bin", "--min-count", 1, "--dim", 8, "-q")
+    assert_one_line_error(r, 1, "nothing was trained: no two words of the corpus stand in one line")
+    assert not (tmp_path / "v.bin").exists()

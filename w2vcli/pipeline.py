@@ -270,6 +270,9 @@ def train(corpus, output: str | None = None, *, format: str = "auto", output_con
                        on_checkpoint=save_checkpoint if checkpointing else None,
                        checkpoint_every=every * 60 if every else None, resume=resumed.state if resumed else None,
                        senses=sense_state)
+    if final.pairs == 0:  # the vectors would be their random start, the summary's losses empty
+        raise W2VError("nothing was trained: no two words of the corpus stand in one line (each line is a sentence; "
+                       "--sample drops frequent words); no output written")
     del encoded
     sense_model = multisense.finish(sense_state, vocab.words, config.dim) if sense_state is not None else None
     if add_context:
