@@ -15,7 +15,8 @@ its copies of the hot rows). A new option is one field of Settings.
 
 The loss each kernel adds up is the negative log-likelihood of every prediction it trains,
 -log P(label | f) with P from the same sigmoid table the gradient uses (exact beyond it),
-per training pair: one (context, centre) pair of skip-gram, one centre word of CBOW.
+per training pair: one (context, centre) pair of skip-gram, one centre word of CBOW (with
+its window's skip-gram pairs at 1/window each, when CBOW is joint with skip-gram).
 """
 
 import math
