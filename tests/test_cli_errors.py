@@ -236,3 +236,24 @@ def test_a_corpus_of_one_word_lines_trains_nothing_and_says_so(tmp_path, w2v):
     r = w2v("train", corpus, "-o", tmp_path / "v.bin", "--min-count", 1, "--dim", 8, "-q")
     assert_one_line_error(r, 1, "nothing was trained: no two words of the corpus stand in one line")
     assert not (tmp_path / "v.bin").exists()
+
+
+def test_when_subsampling_leaves_nothing_to_train_the_error_says_so(tmp_path, w2v):
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("a b\n")  # both words frequent enough for --sample 1e-3 to drop them
+    r = w2v("train", corpus, "-o", tmp_path / "v.bin", "--min-count", 1, "--dim", 8, "-q")
+    assert_one_line_error(r, 1, "nothing was trained: subsampling (--sample 0.001; --sample 0 keeps every word)")
+    r = w2v("train", corpus, "-o", tmp_path / "v.bin", "--min-count", 1, "--dim", 8, "-q", "--sample", 0)
+    assert r.exit_code == 0, r.stderr
+
+
+def test_a_run_that_diverges_leaves_no_checkpoint_of_its_own(tmp_path, w2v, topics):
+    r = w2v("train", topics, "-o", tmp_path / "v.bin", "--alpha", 1, "--negative", 300, "--window", 300, "--epochs", 3,
+            "--checkpoint-every", 0.0001, "--dim", 8, "-q")
+    assert r.exit_code == 1 and "training diverged" in r.stderr, r.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["topics.txt"]
+
+
+def test_w2v_with_no_command_after_its_options_is_one_line(w2v):
+    r = w2v("--")
+    assert r.exit_code == 2 and r.stderr.startswith("w2v: error: Missing command (see ") and r.stderr.count("\n") == 1

@@ -280,3 +280,20 @@ def test_a_flag_given_from_python_must_be_true_or_false(tmp_path, option):
             w2vcli.train(str(corpus), min_count=1, dim=8, epochs=1, threads=1, **model, **{option: value})
     vecs = w2vcli.train(str(corpus), min_count=1, dim=8, epochs=1, threads=1, **model, **{option: 1})
     assert len(vecs.words) > 10
+
+
+def test_paths_and_numbers_given_from_python_are_checked(tmp_path):
+    """True as an output would be descriptor 1 (standard output, then closed); 10.0 dimensions or
+    NumPy's integers reached Numba or json; each is a W2VError naming the argument, or works."""
+    corpus = topic_corpus(tmp_path / "c.txt", sentences=50)
+    bad = [(dict(output=True), "output must be a file name"), (dict(save_vocab=2), "save_vocab must be a file name"),
+           (dict(loss_log=1), "loss_log must be a file name"), (dict(dim=10.0), "dim must be a whole number"),
+           (dict(dim=True), "dim must be a whole number"), (dict(classes=True, output="x.txt"), "classes must be"),
+           (dict(sample="0"), "sample must be a number"), (dict(tokenize="yes"), "tokenize must be True, False"),
+           (dict(checkpoint_every=True, output="x.bin"), "checkpoint_every must be a number")]
+    for options, message in bad:
+        with pytest.raises(w2vcli.W2VError, match=message):
+            w2vcli.train(str(corpus), min_count=1, epochs=1, threads=1, **options)
+    vecs = w2vcli.train(corpus, tmp_path / "v.bin", min_count=1, epochs=1, threads=1, dim=np.int32(8),
+                        seed=np.int64(3), sample=np.float32(1e-3), add_context=np.True_)
+    assert vecs.vectors.shape[1] == 8 and (tmp_path / "v.bin").exists()

@@ -42,6 +42,22 @@ def default_threads() -> int:
 
 
 FLAGS = ("hs", "cbow_mean", "corrected_cbow", "position_weights", "exact_skipgram", "joint_skipgram")
+WHOLE = ("dim", "window", "negative", "epochs", "min_count", "threads", "max_vocab", "seed")
+REAL = ("sample", "alpha", "min_alpha", "ns_exponent")
+
+
+def is_flag(value) -> bool:
+    """True or False (NumPy's too), or 0/1 as gensim's hs=1: from Python any other value would
+    pass for true."""
+    return isinstance(value, (bool, np.bool_, int, np.integer)) and value in (0, 1)
+
+
+def is_whole(value) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def is_real(value) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
 
 
 @dataclass
@@ -79,11 +95,16 @@ class TrainConfig:
         return self.min_alpha if self.min_alpha is not None else self.start_alpha * 1e-4
 
     def validate(self) -> None:
-        for name in FLAGS:  # from Python any value would pass for true (the CLI's flags are bools); 0/1 as gensim's
-            value = getattr(self, name)
-            if not (isinstance(value, (bool, np.bool_, int, np.integer)) and value in (0, 1)):
-                raise UsageError(f"{name} must be True or False, not {value!r}")
-            setattr(self, name, bool(value))
+        kinds = ((FLAGS, is_flag, "True or False", bool), (WHOLE, is_whole, "a whole number", int),
+                 (REAL, is_real, "a number", float))
+        for names, ok, kind, plain in kinds:  # from Python, any value gets here
+            for name in names:
+                value = getattr(self, name)
+                if value is None and name in ("alpha", "min_alpha"):
+                    continue  # the model's default
+                if not ok(value):
+                    raise UsageError(f"{name} must be {kind}, not {value!r}")
+                setattr(self, name, plain(value))  # NumPy's scalars too: Python's, for Numba and json
         checks = [
             (self.model in ("skipgram", "cbow"), f"--model must be skipgram or cbow, not {self.model!r}"),
             (1 <= self.dim <= 10_000, f"--dim must be between 1 and 10000, not {self.dim}"),

@@ -21,7 +21,7 @@ from .atomic import atomic_open, check_writable, corpus_inputs, refuse_same_file
 from .corpus import corpus_paths, iter_tokens, read_corpus, reporting, sentence_blocks
 from .errors import UsageError, W2VError
 from .formats import VectorWriter, binary_name, read_vectors, write_vectors
-from .hogwild import Progress, State, TrainConfig
+from .hogwild import Interrupted, Progress, State, TrainConfig, is_flag, is_real, is_whole
 from .vectors import Vectors
 from .vocab import Vocab, encode
 from .words import decode_word, encode_word
@@ -38,6 +38,15 @@ def _fmt_count(n: float) -> str:
 
 def _option(name: str) -> str:
     return "--" + name.replace("_", "-")
+
+
+def _file_name(name: str, value) -> str | None:
+    """A path given to train: a str or os.PathLike, as a str (True would be taken for descriptor 1)."""
+    if value is None:
+        return None
+    if not isinstance(value, (str, os.PathLike)) or not isinstance(os.fspath(value), str):
+        raise UsageError(f"{name} must be a file name, not {value!r}")
+    return os.fspath(value)
 
 
 def binary_output(path: str, fmt: str = "auto") -> bool:
@@ -127,6 +136,20 @@ def train(corpus, output: str | None = None, *, format: str = "auto", output_con
     then also has ``word#k`` rows (k from 1, the most used sense first) after the usual ones;
     ``vecs.senses`` holds each word's senses, centres and shares.
     """
+    output, output_context, save_vocab, read_vocab, resume, checkpoint, loss_log = (
+        _file_name(name, value) for name, value in (
+            ("output", output), ("output_context", output_context), ("save_vocab", save_vocab),
+            ("read_vocab", read_vocab), ("resume", resume), ("checkpoint", checkpoint), ("loss_log", loss_log)))
+    for name, value in (("add_context", add_context), ("parametric", parametric)):
+        if not is_flag(value):
+            raise UsageError(f"{name} must be True or False, not {value!r}")
+    for name, value in (("classes", classes), ("senses", senses), ("max_senses", max_senses),
+                        ("sync_every", sync_every)):
+        if value is not None and not is_whole(value):
+            raise UsageError(f"{name} must be a whole number, not {value!r}")
+    for name, value in (("checkpoint_every", checkpoint_every), ("new_sense", new_sense)):
+        if value is not None and not is_real(value):
+            raise UsageError(f"{name} must be a number, not {value!r}")
     if sync_every is not None and dask is None:
         raise UsageError("--sync-every sets how often Dask workers synchronise: it goes with --dask")
     if dask is not None:
@@ -140,8 +163,6 @@ def train(corpus, output: str | None = None, *, format: str = "auto", output_con
 
     say = on_message or (lambda message: None)
     started = time.perf_counter()
-    if not (isinstance(add_context, (bool, int)) and add_context in (0, 1)):  # as TrainConfig's flags
-        raise UsageError(f"add_context must be True or False, not {add_context!r}")
     resumed = checkpoints.load(resume) if resume else None
     needs_negative = [name for given, name in ((output_context, "--output-context"), (add_context, "--add-context"))
                       if given]  # the output vectors of negative sampling
@@ -252,8 +273,11 @@ def train(corpus, output: str | None = None, *, format: str = "auto", output_con
         say(f"starting {known:,} of {len(vocab):,} words from {init if isinstance(init, str) else 'init'}, "
             "the rest at random")
 
+    saved = []  # the checkpoints this run wrote
+
     def save_checkpoint(state: State) -> None:
         checkpoints.save(checkpoint_path, config, vocab, corpus_tokens, state, every)
+        saved.append(state.done)
         say(f"checkpoint: {state.done:,} words done, saved to {checkpoint_path}")
 
     from .hogwild import train as run
@@ -266,13 +290,21 @@ def train(corpus, output: str | None = None, *, format: str = "auto", output_con
         say(f"senses for {len(sense_state.used):,} words: up to {sense_state.max_senses} each, {kind}")
     if dask is not None:  # sense_state is None: refused above
         run = functools.partial(dask.train, sync_every=sync_every)
-    model, final = run(encoded, config, on_progress=on_progress, progress_every=progress_every, init=initial,
-                       on_checkpoint=save_checkpoint if checkpointing else None,
-                       checkpoint_every=every * 60 if every else None, resume=resumed.state if resumed else None,
-                       senses=sense_state)
-    if final.pairs == 0:  # the vectors would be their random start, the summary's losses empty
-        raise W2VError("nothing was trained: no two words of the corpus stand in one line (each line is a sentence; "
-                       "--sample drops frequent words); no output written")
+    try:
+        model, final = run(encoded, config, on_progress=on_progress, progress_every=progress_every, init=initial,
+                           on_checkpoint=save_checkpoint if checkpointing else None,
+                           checkpoint_every=every * 60 if every else None, resume=resumed.state if resumed else None,
+                           senses=sense_state)
+        if final.pairs == 0:  # the vectors would be their random start, the summary's losses empty
+            ids = getattr(encoded, "ids", None)  # one process: whether any line holds two known words
+            alone = ids is not None and not np.any((ids[1:] != 0) & (ids[:-1] != 0))
+            cause = (f"subsampling (--sample {config.sample:g}; --sample 0 keeps every word) left no two words in one "
+                     "line" if config.sample and not alone else "no two words of the corpus stand in one line")
+            raise W2VError(f"nothing was trained: {cause} (each line is a sentence); no output written")
+    except W2VError as e:  # diverged, or nothing trained: a checkpoint of this run is no state to go on from
+        if saved and not isinstance(e, Interrupted) and os.path.exists(checkpoint_path):
+            os.remove(checkpoint_path)
+        raise
     del encoded
     sense_model = multisense.finish(sense_state, vocab.words, config.dim) if sense_state is not None else None
     if add_context:
@@ -366,6 +398,8 @@ def _tokenizer(tokenize):
         return iter_tokens, None
     from . import tokenize as raw
 
+    if not (isinstance(tokenize, raw.TokenizeOptions) or tokenize is True):
+        raise UsageError(f"tokenize must be True, False or a tokenize.TokenizeOptions, not {tokenize!r}")
     options = tokenize if isinstance(tokenize, raw.TokenizeOptions) else raw.TokenizeOptions()
     stats = raw.TokenizeStats()
     return functools.partial(raw.iter_tokens, options=options, stats=stats), stats

@@ -73,6 +73,12 @@ class Group(click.Group):
         except click.UsageError as e:
             raise _one_line(ctx, e) from None
 
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as e:  # "Missing command" (w2v --); the commands' own are one line already
+            raise _one_line(ctx, e) from None
+
 
 class Command(click.Command):
     """Turns our W2VError into ``w2v: error: ...`` and its exit code, Click's usage errors into
