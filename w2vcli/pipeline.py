@@ -40,6 +40,18 @@ def _option(name: str) -> str:
     return "--" + name.replace("_", "-")
 
 
+def _check_arguments(**given) -> None:
+    """train's own arguments by type, as TrainConfig.validate checks the training options: from
+    Python any value gets here."""
+    for name, ok, kind in (("add_context", is_flag, "True or False"), ("parametric", is_flag, "True or False"),
+                           ("classes", is_whole, "a whole number"), ("senses", is_whole, "a whole number"),
+                           ("max_senses", is_whole, "a whole number"), ("sync_every", is_whole, "a whole number"),
+                           ("checkpoint_every", is_real, "a number"), ("new_sense", is_real, "a number")):
+        value = given[name]
+        if value is not None and not ok(value) or value is None and kind == "True or False":
+            raise UsageError(f"{name} must be {kind}, not {value!r}")
+
+
 def _file_name(name: str, value) -> str | None:
     """A path given to train: a str or os.PathLike, as a str (True would be taken for descriptor 1)."""
     if value is None:
@@ -136,20 +148,12 @@ def train(corpus, output: str | None = None, *, format: str = "auto", output_con
     then also has ``word#k`` rows (k from 1, the most used sense first) after the usual ones;
     ``vecs.senses`` holds each word's senses, centres and shares.
     """
-    output, output_context, save_vocab, read_vocab, resume, checkpoint, loss_log = (
-        _file_name(name, value) for name, value in (
-            ("output", output), ("output_context", output_context), ("save_vocab", save_vocab),
-            ("read_vocab", read_vocab), ("resume", resume), ("checkpoint", checkpoint), ("loss_log", loss_log)))
-    for name, value in (("add_context", add_context), ("parametric", parametric)):
-        if not is_flag(value):
-            raise UsageError(f"{name} must be True or False, not {value!r}")
-    for name, value in (("classes", classes), ("senses", senses), ("max_senses", max_senses),
-                        ("sync_every", sync_every)):
-        if value is not None and not is_whole(value):
-            raise UsageError(f"{name} must be a whole number, not {value!r}")
-    for name, value in (("checkpoint_every", checkpoint_every), ("new_sense", new_sense)):
-        if value is not None and not is_real(value):
-            raise UsageError(f"{name} must be a number, not {value!r}")
+    _check_arguments(add_context=add_context, parametric=parametric, classes=classes, senses=senses,
+                     max_senses=max_senses, sync_every=sync_every, checkpoint_every=checkpoint_every,
+                     new_sense=new_sense)
+    output, output_context, save_vocab, read_vocab, resume, checkpoint, loss_log = map(_file_name, (
+        "output", "output_context", "save_vocab", "read_vocab", "resume", "checkpoint", "loss_log"),
+        (output, output_context, save_vocab, read_vocab, resume, checkpoint, loss_log))
     if sync_every is not None and dask is None:
         raise UsageError("--sync-every sets how often Dask workers synchronise: it goes with --dask")
     if dask is not None:
