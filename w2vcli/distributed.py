@@ -1078,7 +1078,7 @@ class _Replica:
         v, dim = len(setup.words), config.dim
         from distributed import get_worker
 
-        worker = get_worker()  # --threads, or the worker's own (Worker.nthreads before distributed 2025, .state's since)
+        worker = get_worker()  # --threads, or the worker's own: Worker.nthreads, or Worker.state's (distributed 2026.8)
         self.threads = setup.threads or getattr(worker, "nthreads", None) or worker.state.nthreads
         self.rows = {"syn0": v, "syn1neg": v if config.negative else 1, "syn1": v if config.hs else 1,
                      "pos": 2 * config.window if config.position_weights else 1}

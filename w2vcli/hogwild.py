@@ -60,6 +60,18 @@ def is_real(value) -> bool:
     return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
 
 
+KINDS = {"True or False": (is_flag, bool), "a whole number": (is_whole, int), "a number": (is_real, float)}
+
+
+def typed(name: str, value, kind: str):
+    """value as the plain Python bool, int or float a KINDS kind names (NumPy's scalars too, for
+    Numba and json), or a UsageError naming the option: from Python any value gets here."""
+    ok, plain = KINDS[kind]
+    if not ok(value):
+        raise UsageError(f"{name} must be {kind}, not {value!r}")
+    return plain(value)
+
+
 @dataclass
 class TrainConfig:
     model: str = "skipgram"  # or "cbow"
@@ -95,16 +107,10 @@ class TrainConfig:
         return self.min_alpha if self.min_alpha is not None else self.start_alpha * 1e-4
 
     def validate(self) -> None:
-        kinds = ((FLAGS, is_flag, "True or False", bool), (WHOLE, is_whole, "a whole number", int),
-                 (REAL, is_real, "a number", float))
-        for names, ok, kind, plain in kinds:  # from Python, any value gets here
+        for names, kind in ((FLAGS, "True or False"), (WHOLE, "a whole number"), (REAL, "a number")):
             for name in names:
-                value = getattr(self, name)
-                if value is None and name in ("alpha", "min_alpha"):
-                    continue  # the model's default
-                if not ok(value):
-                    raise UsageError(f"{name} must be {kind}, not {value!r}")
-                setattr(self, name, plain(value))  # NumPy's scalars too: Python's, for Numba and json
+                if getattr(self, name) is not None or name not in ("alpha", "min_alpha"):  # None: the default
+                    setattr(self, name, typed(name, getattr(self, name), kind))
         checks = [
             (self.model in ("skipgram", "cbow"), f"--model must be skipgram or cbow, not {self.model!r}"),
             (1 <= self.dim <= 10_000, f"--dim must be between 1 and 10000, not {self.dim}"),

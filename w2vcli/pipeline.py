@@ -21,7 +21,7 @@ from .atomic import atomic_open, check_writable, corpus_inputs, refuse_same_file
 from .corpus import corpus_paths, iter_tokens, read_corpus, reporting, sentence_blocks
 from .errors import UsageError, W2VError
 from .formats import VectorWriter, binary_name, read_vectors, write_vectors
-from .hogwild import Interrupted, Progress, State, TrainConfig, is_flag, is_real, is_whole
+from .hogwild import Interrupted, Progress, State, TrainConfig, typed
 from .vectors import Vectors
 from .vocab import Vocab, encode
 from .words import decode_word, encode_word
@@ -41,15 +41,13 @@ def _option(name: str) -> str:
 
 
 def _check_arguments(**given) -> None:
-    """train's own arguments by type, as TrainConfig.validate checks the training options: from
-    Python any value gets here."""
-    for name, ok, kind in (("add_context", is_flag, "True or False"), ("parametric", is_flag, "True or False"),
-                           ("classes", is_whole, "a whole number"), ("senses", is_whole, "a whole number"),
-                           ("max_senses", is_whole, "a whole number"), ("sync_every", is_whole, "a whole number"),
-                           ("checkpoint_every", is_real, "a number"), ("new_sense", is_real, "a number")):
-        value = given[name]
-        if value is not None and not ok(value) or value is None and kind == "True or False":
-            raise UsageError(f"{name} must be {kind}, not {value!r}")
+    """train's own arguments by type, as TrainConfig.validate checks the training options (None:
+    not given, except for the two flags)."""
+    for name, kind in (("add_context", "True or False"), ("parametric", "True or False"),
+                       ("classes", "a whole number"), ("senses", "a whole number"), ("max_senses", "a whole number"),
+                       ("sync_every", "a whole number"), ("checkpoint_every", "a number"), ("new_sense", "a number")):
+        if given[name] is not None or kind == "True or False":
+            typed(name, given[name], kind)
 
 
 def _file_name(name: str, value) -> str | None:

@@ -67,16 +67,10 @@ class Group(click.Group):
         except click.UsageError as e:
             raise _one_line(ctx, e) from None
 
-    def resolve_command(self, ctx, args):
-        try:
-            return super().resolve_command(ctx, args)
-        except click.UsageError as e:
-            raise _one_line(ctx, e) from None
-
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
-        except click.UsageError as e:  # "Missing command" (w2v --); the commands' own are one line already
+        except click.UsageError as e:  # an unknown command, "Missing command" (w2v --); a command's own are one line
             raise _one_line(ctx, e) from None
 
 

@@ -51,10 +51,6 @@ class ProgressLine:
             write_stderr("\n")
 
 
-TRAINING_OPTIONS = ["model", "dim", "window", "negative", "hs", "sample", "epochs", "min_count", "alpha", "min_alpha",
-                    "threads", "max_vocab", "seed", "cbow_mean"]
-
-
 @click.command("train", cls=Command)
 @click.argument("corpus", nargs=-1, required=True, type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, allow_dash=True),
